@@ -9,6 +9,8 @@ import { defineConfig } from 'vitest/config';
 const shared = {
   plugins: [swc.vite({ module: { type: 'es6' } })],
 };
+/** One real embedded PostgreSQL per project run; each test file creates its own database on it. */
+const globalSetup = ['libs/testing/src/postgres-global-setup.ts'];
 
 export default defineConfig({
   test: {
@@ -17,6 +19,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'fast',
+          globalSetup,
           include: ['{apps,libs,workflows}/**/*.spec.ts'],
           exclude: ['**/node_modules/**', '**/*.slow.spec.ts'],
           testTimeout: 30_000,
@@ -27,6 +30,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'slow',
+          globalSetup,
           include: ['{apps,libs,workflows}/**/*.slow.spec.ts', 'test/**/*.spec.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 120_000,
