@@ -23,7 +23,7 @@ const bannedInWorkflows = [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '.plinth/**', '.nx/**', 'coverage/**', 'test-artifacts/**'],
+    ignores: ['workflows/test-fixtures/**', '**/node_modules/**', '**/dist/**', '.plinth/**', '.nx/**', 'coverage/**', 'test-artifacts/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,0 +1,28 @@
+import { loadConfigOrExit } from '@plinth/config';
+import { createLogger } from '@plinth/logger';
+import { createPlinthWorker } from './plinth-worker';
+
+/** Worker process: polls Plinth's task queue until SIGINT/SIGTERM, then drains in-flight tasks and exits. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger({ name: 'worker', level: config.LOG_LEVEL });
+  if (!config.TEMPORAL_ADDRESS) {
+    log.fatal('TEMPORAL_ADDRESS is not set: the worker needs a Temporal server (npm start sets it for you).');
+    process.exit(78);
+  }
+  const { worker, connection } = await createPlinthWorker({
+    temporalAddress: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    workflowBundlePath: process.env.PLINTH_WORKFLOW_BUNDLE,
+  });
+  log.info({ taskQueue: worker.options.taskQueue, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS }, 'worker polling');
+  // Worker.run() resolves after the SDK's own SIGINT/SIGTERM handling has drained in-flight tasks.
+  await worker.run();
+  await connection.close();
+  log.info('worker stopped');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`worker failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

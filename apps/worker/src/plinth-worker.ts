@@ -1,0 +1,41 @@
+import { hostname } from 'node:os';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createSystemActivities } from '@plinth/activities';
+import { TASK_QUEUES } from '@plinth/contracts';
+
+/** Version reported by workers and the API. */
+export const PLINTH_VERSION: string = (require('../../../package.json') as { version: string }).version;
+
+/** How to reach Temporal and which workflow code to load. */
+export interface PlinthWorkerOptions {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue?: string;
+  /**
+   * Prebuilt bundle (from `bundleWorkflowCode`, as the production image ships it). When absent the
+   * worker bundles `workflows/` at start-up, which takes a few seconds.
+   */
+  workflowBundlePath?: string;
+  identity?: string;
+  /** Extra options, e.g. for tests: `maxConcurrentActivityTaskExecutions`. */
+  overrides?: Partial<WorkerOptions>;
+}
+
+/** The one place where the worker's activities get their real dependencies. */
+export async function createPlinthWorker(options: PlinthWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const identity = options.identity ?? `plinth-worker-${process.pid}@${hostname()}`;
+  const connection = await NativeConnection.connect({ address: options.temporalAddress });
+  const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath
+    ? { workflowBundle: { codePath: options.workflowBundlePath } }
+    : { workflowsPath: require.resolve('@plinth/workflows') };
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUES.deploy,
+    identity,
+    ...workflows,
+    activities: { ...createSystemActivities({ workerIdentity: identity, plinthVersion: PLINTH_VERSION }) },
+    ...options.overrides,
+  });
+  return { worker, connection };
+}

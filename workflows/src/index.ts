@@ -1,0 +1,2 @@
+/** Every workflow the worker registers. Only deterministic code may be reachable from here. */
+export * from './system';
