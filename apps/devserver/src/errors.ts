@@ -17,7 +17,8 @@ export class ServiceError extends Error {
 export const notFound = (message: string): ServiceError => new ServiceError(status.NOT_FOUND, message);
 export const invalidArgument = (message: string): ServiceError =>
   new ServiceError(status.INVALID_ARGUMENT, message);
-export const alreadyExists = (message: string): ServiceError => new ServiceError(status.ALREADY_EXISTS, message);
+export const alreadyExists = (message: string): ServiceError =>
+  new ServiceError(status.ALREADY_EXISTS, message);
 export const failedPrecondition = (message: string): ServiceError =>
   new ServiceError(status.FAILED_PRECONDITION, message);
 export const unimplemented = (method: string): ServiceError =>

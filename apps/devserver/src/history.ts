@@ -44,15 +44,17 @@ export class EventLog {
   /** Appends an event and returns its id. `attributes` go into the field matching `eventType`. */
   append(eventType: temporal.api.enums.v1.EventType, attributes: object, nowMs = Date.now()): number {
     const eventId = this.events.length + 1;
-    const event: HistoryEvent = {
+    // Converted to a message once, so every later poll response re-serialises it cheaply and
+    // every reader sees exactly the same bytes.
+    const event = temporal.api.history.v1.HistoryEvent.fromObject({
       eventId,
       eventTime: timestamp(nowMs),
       eventType,
       taskId: eventId,
       [attributesKey(eventType)]: attributes,
-    };
+    });
     this.events.push(event);
-    this.sizeBytes += 64;
+    this.sizeBytes += 64; // an estimate: exact sizes would cost an encode per event
     const listeners = this.listeners;
     this.listeners = [];
     for (const listener of listeners) listener();
@@ -78,7 +80,8 @@ export class EventLog {
       };
       const onAppend = (): void => done(true);
       const onAbort = (): void => done(false);
-      const timer = setTimeout(onAbort, timeoutMs);
+      // Unref: a pending long poll must not keep an embedding process alive after stop().
+      const timer = setTimeout(onAbort, timeoutMs).unref();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.listeners.push(onAppend);
     });

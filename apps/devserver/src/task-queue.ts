@@ -9,7 +9,12 @@
 /** A queued task. `claim` returns the poll response, or null when the task is no longer valid. */
 export interface Dispatchable<R> {
   claim(identity: string): R | null;
+  /** True when claiming would return null; lets a queue nobody polls drop dead entries. */
+  isStale?(): boolean;
 }
+
+/** Backlog size above which stale entries are swept out. */
+const SWEEP_THRESHOLD = 256;
 
 interface Waiter<R> {
   identity: string;
@@ -37,6 +42,13 @@ export class TaskQueue<R> {
       return;
     }
     this.tasks.push(task);
+    // Tasks offered on two queues (sticky and normal) leave a stale copy behind; a sticky queue
+    // whose worker died is never polled again, so sweep instead of growing forever.
+    if (this.tasks.length > SWEEP_THRESHOLD && this.tasks.length % SWEEP_THRESHOLD === 1) {
+      const live = this.tasks.filter((t) => !t.isStale?.());
+      this.tasks.length = 0;
+      this.tasks.push(...live);
+    }
   }
 
   /**
@@ -65,7 +77,8 @@ export class TaskQueue<R> {
         remove();
         finish(null);
       };
-      const timer = setTimeout(onAbort, timeoutMs);
+      // Unref: a pending long poll must not keep an embedding process alive after stop().
+      const timer = setTimeout(onAbort, timeoutMs).unref();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });

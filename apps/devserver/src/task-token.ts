@@ -19,7 +19,10 @@ export function encodeTaskToken(token: TaskToken): Buffer {
 }
 
 /** Decodes a token from a request; anything that is not a token of ours is INVALID_ARGUMENT. */
-export function decodeTaskToken(bytes: Uint8Array | null | undefined, expected?: TaskToken['kind']): TaskToken {
+export function decodeTaskToken(
+  bytes: Uint8Array | null | undefined,
+  expected?: TaskToken['kind'],
+): TaskToken {
   if (!bytes || bytes.length === 0) throw invalidArgument('Task token not set on request.');
   let parsed: unknown;
   try {

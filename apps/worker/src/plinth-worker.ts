@@ -1,10 +1,8 @@
 import { hostname } from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createSystemActivities } from '@plinth/activities';
+import { PLINTH_VERSION } from '@plinth/config';
 import { TASK_QUEUES } from '@plinth/contracts';
-
-/** Version reported by workers and the API. */
-export const PLINTH_VERSION: string = (require('../../../package.json') as { version: string }).version;
 
 /** How to reach Temporal and which workflow code to load. */
 export interface PlinthWorkerOptions {

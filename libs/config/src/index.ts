@@ -1,3 +1,4 @@
 import 'reflect-metadata';
 
 export * from './plinth-config';
+export * from './version';

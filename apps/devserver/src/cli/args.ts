@@ -101,7 +101,13 @@ const IGNORED_FLAGS: Readonly<Record<string, 'value' | 'boolean'>> = {
 };
 
 /** Short flags and the long flags they stand for. */
-const SHORT_FLAGS: Readonly<Record<string, string>> = { p: 'port', n: 'namespace', f: 'db-filename', h: 'help', o: 'output' };
+const SHORT_FLAGS: Readonly<Record<string, string>> = {
+  p: 'port',
+  n: 'namespace',
+  f: 'db-filename',
+  h: 'help',
+  o: 'output',
+};
 
 const BOOLEAN_FLAGS = new Set(['headless', 'help']);
 
@@ -144,7 +150,8 @@ export function parseDevServerArgs(argv: readonly string[]): ParsedDevServerArgs
   if (argv[0] === 'server' && argv[1] === 'start-dev') i = 2;
   else if (argv[0] === 'start-dev') i = 1;
 
-  const looksLikeFlag = (token: string | undefined): boolean => token !== undefined && /^-[A-Za-z-]/.test(token);
+  const looksLikeFlag = (token: string | undefined): boolean =>
+    token !== undefined && /^-[A-Za-z-]/.test(token);
 
   for (; i < argv.length; i++) {
     const token = argv[i] as string;
@@ -188,7 +195,12 @@ export function parseDevServerArgs(argv: readonly string[]): ParsedDevServerArgs
       const verdict = ignored === undefined ? 'unknown flag' : 'flag not supported by the Plinth dev server';
       warnings.push(`ignoring ${verdict} --${name}`);
       // Skip the flag's value: known ones by their arity, unknown ones when the next token is not a flag.
-      if (inlineValue === undefined && ignored !== 'boolean' && i + 1 < argv.length && !looksLikeFlag(argv[i + 1])) {
+      if (
+        inlineValue === undefined &&
+        ignored !== 'boolean' &&
+        i + 1 < argv.length &&
+        !looksLikeFlag(argv[i + 1])
+      ) {
         i++;
       }
       continue;
@@ -265,7 +277,8 @@ function applyValueFlag(options: DevServerCliOptions, name: string, value: strin
     }
     case 'log-format': {
       const format = value.trim().toLowerCase();
-      if (!LOG_FORMATS.includes(format)) throw new Error(`--log-format: expected ${VALUE_FLAGS[name]}, got '${value}'`);
+      if (!LOG_FORMATS.includes(format))
+        throw new Error(`--log-format: expected ${VALUE_FLAGS[name]}, got '${value}'`);
       options.logFormat = format;
       return;
     }
@@ -288,7 +301,8 @@ function applyValueFlag(options: DevServerCliOptions, name: string, value: strin
     case 'dynamic-config-value':
       // Accepted for compatibility with createLocal; this server has no dynamic config. Still insist on the
       // K=V shape so a typo that swallowed another argument is not silently ignored.
-      if (!value.includes('=')) throw new Error(`--dynamic-config-value: expected ${VALUE_FLAGS[name]}, got '${value}'`);
+      if (!value.includes('='))
+        throw new Error(`--dynamic-config-value: expected ${VALUE_FLAGS[name]}, got '${value}'`);
       return;
   }
 }

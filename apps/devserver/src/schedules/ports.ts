@@ -33,5 +33,10 @@ export interface ScheduledWorkflowPort {
    * Calls `listener` once when the run closes (immediately if already closed), with its final status
    * (temporal.api.enums.v1.WorkflowExecutionStatus). Returns an unsubscribe function.
    */
-  onClose(namespace: string, workflowId: string, runId: string, listener: (status: number) => void): () => void;
+  onClose(
+    namespace: string,
+    workflowId: string,
+    runId: string,
+    listener: (status: number) => void,
+  ): () => void;
 }

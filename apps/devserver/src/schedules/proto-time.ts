@@ -22,7 +22,9 @@ export function toLong(value: number): Long {
 }
 
 /** Timestamp or Duration → milliseconds; undefined when unset. */
-export function protoToMs(value: google.protobuf.ITimestamp | google.protobuf.IDuration | null | undefined): number | undefined {
+export function protoToMs(
+  value: google.protobuf.ITimestamp | google.protobuf.IDuration | null | undefined,
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   return int64ToNumber(value.seconds) * 1000 + Math.floor((value.nanos ?? 0) / 1_000_000);
 }

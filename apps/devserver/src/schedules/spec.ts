@@ -138,7 +138,8 @@ function parseRangeString(raw: string | null | undefined, field: FieldName, labe
     if (slash.length > 2) throw invalidSpec(`${label} has too many slashes in "${part}"`);
     if (slash.length === 2) {
       const stepText = slash[1] ?? '';
-      if (!/^\d+$/.test(stepText) || Number(stepText) < 1) throw invalidSpec(`${label} has invalid step in "${part}"`);
+      if (!/^\d+$/.test(stepText) || Number(stepText) < 1)
+        throw invalidSpec(`${label} has invalid step in "${part}"`);
       step = Number(stepText);
       hasStep = true;
       body = slash[0] ?? '';
@@ -165,8 +166,12 @@ function parseRangeString(raw: string | null | undefined, field: FieldName, labe
       }
     }
     if (field === 'dayOfWeek' && end === 7) {
-      // 7 is another spelling of Sunday (0).
-      if ((7 - start) % step === 0) {
+      // 7 is another spelling of Sunday (0). A step-1 range from 0 or 1 becomes 0-6; any other
+      // range that reaches 7 gets Sunday as its own range. (Temporal turns 1-7 into 1-6, which
+      // loses Sunday; we keep it.)
+      if (step === 1 && start <= 1) {
+        start = 0;
+      } else if ((7 - start) % step === 0) {
         ranges.push({ start: 0, end: 0, step: 1 });
         if (start === 7) continue;
       }
@@ -234,7 +239,8 @@ export function parseDurationMs(text: string): number {
     total += Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? ''] ?? 0);
     consumed = re.lastIndex;
   }
-  if (text === '' || consumed !== text.length) throw invalidSpec(`invalid duration "${text}" (examples: 30s, 15m, 1h30m, 2d)`);
+  if (text === '' || consumed !== text.length)
+    throw invalidSpec(`invalid duration "${text}" (examples: 30s, 15m, 1h30m, 2d)`);
   return Math.round(total);
 }
 
@@ -302,7 +308,8 @@ function validateStructured(cal: IStructuredCalendarSpec, index: number, list: s
     for (const r of cal[field] ?? []) {
       const start = r.start ?? 0;
       const end = r.end ?? 0;
-      if (start < info.min || start > info.max) errors.push(`${field} start ${start} is not in range [${info.min}-${info.max}]`);
+      if (start < info.min || start > info.max)
+        errors.push(`${field} start ${start} is not in range [${info.min}-${info.max}]`);
       if (end !== 0 && (end < start || end > info.max)) {
         errors.push(`${field} end ${end} is before start or not in range [${info.min}-${info.max}]`);
       }
@@ -325,7 +332,8 @@ function canonicalize(spec: IScheduleSpec): IScheduleSpec {
   for (const cron of spec.cronString ?? []) {
     const parsed = parseCronString(cron);
     const zone = parsed.timeZoneName ?? '';
-    if (!first && zone !== (cronZone ?? '')) throw invalidSpec('all cron strings must use the same CRON_TZ time zone');
+    if (!first && zone !== (cronZone ?? ''))
+      throw invalidSpec('all cron strings must use the same CRON_TZ time zone');
     cronZone = zone;
     first = false;
     if (parsed.calendar) structured.push(parsed.calendar);
@@ -618,7 +626,10 @@ class Spec implements CompiledScheduleSpec {
  * out-of-range calendar fields, intervals under one second, phases not below the interval, and
  * unknown time zones.
  */
-export function compileScheduleSpec(spec: IScheduleSpec | null | undefined, options: CompileSpecOptions = {}): CompiledScheduleSpec {
+export function compileScheduleSpec(
+  spec: IScheduleSpec | null | undefined,
+  options: CompileSpecOptions = {},
+): CompiledScheduleSpec {
   const canonical = canonicalize(spec ?? {});
   return new Spec(canonical, options.jitterSeed ?? '');
 }

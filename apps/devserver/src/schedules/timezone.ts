@@ -58,7 +58,9 @@ export function loadTimeZone(name: string | null | undefined): TimeZone {
         era: 'short',
       });
     } catch {
-      throw invalidArgument(`Invalid schedule spec: unknown time zone "${name}" (use an IANA name such as Europe/Paris)`);
+      throw invalidArgument(
+        `Invalid schedule spec: unknown time zone "${name}" (use an IANA name such as Europe/Paris)`,
+      );
     }
     formatters.set(name, formatter);
   }

@@ -28,7 +28,9 @@ export interface NormalizedRetryPolicy {
 }
 
 /** Applies Temporal's defaults: 1 s initial, coefficient 2, maximum 100 × initial, unlimited attempts. */
-export function normalizeRetryPolicy(policy: temporal.api.common.v1.IRetryPolicy | null | undefined): NormalizedRetryPolicy {
+export function normalizeRetryPolicy(
+  policy: temporal.api.common.v1.IRetryPolicy | null | undefined,
+): NormalizedRetryPolicy {
   const initialIntervalMs = durationMs(policy?.initialInterval) || 1000;
   const coefficient = policy?.backoffCoefficient ?? 0;
   return {
@@ -141,21 +143,29 @@ export class ActivityState {
     this.phase = 'scheduled';
     this.currentAttemptScheduledTimeMs = this.run.store.now();
     // Schedule-to-start is only meaningful for the first attempt (retries are server-driven).
-    if (attempt === 1 && this.timeouts.scheduleToStartMs > 0 && this.timeouts.scheduleToStartMs < this.timeouts.scheduleToCloseMs) {
+    if (
+      attempt === 1 &&
+      this.timeouts.scheduleToStartMs > 0 &&
+      this.timeouts.scheduleToStartMs < this.timeouts.scheduleToCloseMs
+    ) {
       this.attemptTimers.push(
         this.run.setTimer(this.timeouts.scheduleToStartMs, () => {
-          if (this.phase === 'scheduled' && this.attempt === attempt) this.timeOut(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
+          if (this.phase === 'scheduled' && this.attempt === attempt)
+            this.timeOut(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START);
         }),
       );
     }
     this.run.store.activityTaskQueue(this.run.namespace, this.taskQueue).push({
       claim: (identity) => this.startAttempt(attempt, identity),
+      isStale: () =>
+        this.closed || !this.run.isRunning || this.phase !== 'scheduled' || this.attempt !== attempt,
     });
   }
 
   /** Hands the attempt to a poller. Nothing is written to history (the Started event is lazy). */
   private startAttempt(attempt: number, identity: string): PollActivityTaskResponse | null {
-    if (this.closed || !this.run.isRunning || this.phase !== 'scheduled' || this.attempt !== attempt) return null;
+    if (this.closed || !this.run.isRunning || this.phase !== 'scheduled' || this.attempt !== attempt)
+      return null;
     const now = this.run.store.now();
     this.clearAttemptTimers();
     this.phase = 'started';
@@ -165,7 +175,13 @@ export class ActivityState {
     if (this.timeouts.startToCloseMs > 0) {
       this.attemptTimers.push(
         this.run.setTimer(this.timeouts.startToCloseMs, () => {
-          if (this.phase === 'started' && this.attempt === attempt) this.attemptFailed(timeoutFailure(TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE, null), null, 0, 'timeout');
+          if (this.phase === 'started' && this.attempt === attempt)
+            this.attemptFailed(
+              timeoutFailure(TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE, null),
+              null,
+              0,
+              'timeout',
+            );
         }),
       );
     }
@@ -219,7 +235,12 @@ export class ActivityState {
     const attempt = this.attempt;
     this.heartbeatTimer = this.run.setTimer(this.timeouts.heartbeatMs, () => {
       if (this.phase === 'started' && this.attempt === attempt) {
-        this.attemptFailed(timeoutFailure(TimeoutType.TIMEOUT_TYPE_HEARTBEAT, this.heartbeatDetails), null, 0, 'timeout');
+        this.attemptFailed(
+          timeoutFailure(TimeoutType.TIMEOUT_TYPE_HEARTBEAT, this.heartbeatDetails),
+          null,
+          0,
+          'timeout',
+        );
       }
     });
   }
@@ -247,16 +268,22 @@ export class ActivityState {
    * A failed attempt (worker failure or start-to-close/heartbeat timeout): retries per policy,
    * otherwise writes the terminal event.
    */
-  attemptFailed(failure: IFailure, heartbeatDetails: IPayloads | null | undefined, nextRetryDelayMs: number, kind: 'failure' | 'timeout', identity = ''): void {
+  attemptFailed(
+    failure: IFailure,
+    heartbeatDetails: IPayloads | null | undefined,
+    nextRetryDelayMs: number,
+    kind: 'failure' | 'timeout',
+    identity = '',
+  ): void {
     if (heartbeatDetails) this.heartbeatDetails = heartbeatDetails;
     const decision = this.retryDecision(failure, nextRetryDelayMs);
-    if (typeof decision === 'number') {
+    if (typeof decision === 'object') {
       this.clearAttemptTimers();
       this.lastFailure = failure;
       this.lastAttemptCompleteTimeMs = this.run.store.now();
       this.phase = 'backoff';
       this.attempt += 1;
-      this.attemptTimers.push(this.run.setTimer(decision, () => this.dispatch()));
+      this.attemptTimers.push(this.run.setTimer(decision.delayMs, () => this.dispatch()));
       return;
     }
     this.finish((startedEventId) => {
@@ -279,8 +306,11 @@ export class ActivityState {
     });
   }
 
-  /** Delay in ms before the next attempt, or the RetryState explaining why there is none. */
-  private retryDecision(failure: IFailure, nextRetryDelayMs: number): number | temporal.api.enums.v1.RetryState {
+  /** The delay before the next attempt, or the RetryState explaining why there is none. */
+  private retryDecision(
+    failure: IFailure,
+    nextRetryDelayMs: number,
+  ): { delayMs: number } | temporal.api.enums.v1.RetryState {
     const app = failure.applicationFailureInfo;
     if (app?.nonRetryable) return RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE;
     if (app?.type && this.retryPolicy.nonRetryableErrorTypes.includes(app.type)) {
@@ -288,15 +318,22 @@ export class ActivityState {
     }
     if (this.cancelRequested) return RetryState.RETRY_STATE_CANCEL_REQUESTED;
     const p = this.retryPolicy;
-    if (p.maximumAttempts > 0 && this.attempt >= p.maximumAttempts) return RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED;
+    if (p.maximumAttempts > 0 && this.attempt >= p.maximumAttempts)
+      return RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED;
     const delay =
       nextRetryDelayMs > 0
         ? nextRetryDelayMs
-        : Math.min(p.initialIntervalMs * Math.pow(p.backoffCoefficient, this.attempt - 1), p.maximumIntervalMs);
-    if (this.timeouts.scheduleToCloseMs > 0 && this.run.store.now() + delay >= this.scheduledTimeMs + this.timeouts.scheduleToCloseMs) {
+        : Math.min(
+            p.initialIntervalMs * Math.pow(p.backoffCoefficient, this.attempt - 1),
+            p.maximumIntervalMs,
+          );
+    if (
+      this.timeouts.scheduleToCloseMs > 0 &&
+      this.run.store.now() + delay >= this.scheduledTimeMs + this.timeouts.scheduleToCloseMs
+    ) {
       return RetryState.RETRY_STATE_TIMEOUT;
     }
-    return delay;
+    return { delayMs: delay };
   }
 
   /** Schedule-to-start or schedule-to-close: terminal, never retried. */
@@ -390,12 +427,11 @@ export class ActivityState {
     return {
       activityId: this.activityId,
       activityType: this.attributes.activityType ?? null,
-      state:
-        this.cancelRequested
-          ? State.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
-          : this.phase === 'started'
-            ? State.PENDING_ACTIVITY_STATE_STARTED
-            : State.PENDING_ACTIVITY_STATE_SCHEDULED,
+      state: this.cancelRequested
+        ? State.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
+        : this.phase === 'started'
+          ? State.PENDING_ACTIVITY_STATE_STARTED
+          : State.PENDING_ACTIVITY_STATE_SCHEDULED,
       heartbeatDetails: this.heartbeatDetails,
       lastHeartbeatTime: this.lastHeartbeatTimeMs ? timestamp(this.lastHeartbeatTimeMs) : null,
       lastStartedTime: this.startedTimeMs ? timestamp(this.startedTimeMs) : null,
@@ -404,13 +440,18 @@ export class ActivityState {
       scheduledTime: timestamp(this.currentAttemptScheduledTimeMs),
       lastFailure: this.lastFailure,
       lastWorkerIdentity: this.startedIdentity,
-      lastAttemptCompleteTime: this.lastAttemptCompleteTimeMs ? timestamp(this.lastAttemptCompleteTimeMs) : null,
+      lastAttemptCompleteTime: this.lastAttemptCompleteTimeMs
+        ? timestamp(this.lastAttemptCompleteTimeMs)
+        : null,
     };
   }
 }
 
 /** The failure recorded for an activity timeout. */
-export function timeoutFailure(type: temporal.api.enums.v1.TimeoutType, lastHeartbeatDetails: IPayloads | null): IFailure {
+export function timeoutFailure(
+  type: temporal.api.enums.v1.TimeoutType,
+  lastHeartbeatDetails: IPayloads | null,
+): IFailure {
   const label = TimeoutType[type]?.replace('TIMEOUT_TYPE_', '') ?? 'UNKNOWN';
   return {
     message: `activity ${label} timeout`,
@@ -420,7 +461,9 @@ export function timeoutFailure(type: temporal.api.enums.v1.TimeoutType, lastHear
 }
 
 /** Validates a nextRetryDelay duration from a failure response (ms; 0 when unset). */
-export function nextRetryDelayMs(d: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest['failure']): number {
+export function nextRetryDelayMs(
+  d: temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest['failure'],
+): number {
   const delay = d?.applicationFailureInfo?.nextRetryDelay;
   if (!delay) return 0;
   const ms = toNumber(delay.seconds) * 1000 + Math.floor(toNumber(delay.nanos) / 1e6);

@@ -7,6 +7,7 @@ import { ServiceError, invalidArgument, notFound } from '../errors';
 import { status } from '@grpc/grpc-js';
 import { temporal } from '../proto';
 import { encodeTaskToken } from '../task-token';
+import { int64 } from '../time';
 import type { Run } from './run';
 import type { WorkflowStore } from './store';
 
@@ -49,9 +50,12 @@ export class QueryDispatcher {
       const pending: PendingQuery = { id, query, resolve: (outcome) => finish(() => resolve(outcome)) };
       const onAbort = (): void => finish(() => reject(new ServiceError(status.CANCELLED, 'query cancelled')));
       const timer = setTimeout(
-        () => finish(() => reject(new ServiceError(status.DEADLINE_EXCEEDED, 'query timed out: no worker answered'))),
+        () =>
+          finish(() =>
+            reject(new ServiceError(status.DEADLINE_EXCEEDED, 'query timed out: no worker answered')),
+          ),
         QUERY_TIMEOUT_MS,
-      );
+      ).unref();
       signal?.addEventListener('abort', onAbort, { once: true });
       if (run.isRunning && run.wft.state !== 'none') {
         // Consistent query: answered after the events the outstanding task will process.
@@ -71,6 +75,7 @@ export class QueryDispatcher {
     // task scheduled before the poll is not shown to the query.
     const historyLength = run.history.lastEventId;
     this.store.workflowTaskQueue(run.namespace, run.taskQueue).push({
+      isStale: () => !this.legacy.has(pending.id),
       claim: () => {
         if (!this.legacy.has(pending.id)) return null;
         return {
@@ -84,8 +89,8 @@ export class QueryDispatcher {
           }),
           workflowExecution: run.execution,
           workflowType: { name: run.workflowType },
-          previousStartedEventId: run.lastCompletedWftStartedId,
-          startedEventId: 0,
+          previousStartedEventId: int64(run.lastCompletedWftStartedId),
+          startedEventId: int64(0),
           attempt: 1,
           history: { events: run.history.events.slice(0, historyLength) },
           query: pending.query,
@@ -96,7 +101,10 @@ export class QueryDispatcher {
   }
 
   /** RespondQueryTaskCompleted. */
-  answerLegacy(seq: number, request: temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest): void {
+  answerLegacy(
+    seq: number,
+    request: temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest,
+  ): void {
     const pending = this.legacy.get(`q${seq}`);
     if (!pending) throw notFound('Query task not found.');
     pending.resolve(outcomeOf(request.completedType, request.queryResult, request.errorMessage));
@@ -109,7 +117,8 @@ export function outcomeOf(
   answer: temporal.api.common.v1.IPayloads | null | undefined,
   errorMessage: string | null | undefined,
 ): QueryOutcome {
-  if (type === temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_ANSWERED) return { answer: answer ?? null };
+  if (type === temporal.api.enums.v1.QueryResultType.QUERY_RESULT_TYPE_ANSWERED)
+    return { answer: answer ?? null };
   return { error: errorMessage || 'query failed' };
 }
 

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventLog } from '../history';
 import { temporal } from '../proto';
-import { durationMs, msToProto, timestamp } from '../time';
+import { durationMs, int64, msToProto, timestamp } from '../time';
 import { encodeTaskToken } from '../task-token';
 import type { ActivityState } from './activity';
 import type { PendingQuery } from './queries';
@@ -63,14 +63,18 @@ export interface ChildState {
 }
 
 /** Maps a close event type to the run status it produces. */
-export const STATUS_BY_CLOSE_EVENT: ReadonlyMap<number, temporal.api.enums.v1.WorkflowExecutionStatus> = new Map([
-  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, Status.WORKFLOW_EXECUTION_STATUS_COMPLETED],
-  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, Status.WORKFLOW_EXECUTION_STATUS_FAILED],
-  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, Status.WORKFLOW_EXECUTION_STATUS_CANCELED],
-  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, Status.WORKFLOW_EXECUTION_STATUS_TERMINATED],
-  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT],
-  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW],
-]);
+export const STATUS_BY_CLOSE_EVENT: ReadonlyMap<number, temporal.api.enums.v1.WorkflowExecutionStatus> =
+  new Map([
+    [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, Status.WORKFLOW_EXECUTION_STATUS_COMPLETED],
+    [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED, Status.WORKFLOW_EXECUTION_STATUS_FAILED],
+    [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED, Status.WORKFLOW_EXECUTION_STATUS_CANCELED],
+    [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED, Status.WORKFLOW_EXECUTION_STATUS_TERMINATED],
+    [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT],
+    [
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+      Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW,
+    ],
+  ]);
 
 export class Run {
   readonly history = new EventLog();
@@ -83,6 +87,13 @@ export class Run {
   nextWftAttempt = 1;
   /** Started event id of the last completed workflow task (previousStartedEventId in polls). */
   lastCompletedWftStartedId = 0;
+  /**
+   * The sticky queue of the worker that completed the last task. Tasks are offered there *and*
+   * on the normal queue (whichever poller claims first wins): sdk-core keeps most of its pollers
+   * on the sticky queue, so dispatching only on the normal queue would starve throughput, while
+   * offering both needs no schedule-to-start fallback. Full history is sent either way.
+   */
+  stickyQueue = '';
   /** Event writers deferred while a workflow task is started. */
   buffered: Array<() => void> = [];
   /** True while a completion's commands are applied: WFT scheduling is deferred to its end. */
@@ -96,6 +107,12 @@ export class Run {
   /** Consistent queries waiting for the next workflow task. */
   pendingQueries: PendingQuery[] = [];
   readonly updates = new Map<string, UpdateState>();
+  /** Start of the first run of a retry / continue-as-new chain (the execution timeout counts from it). */
+  chainStartTimeMs: number;
+  /** True until a delayed first workflow task (retry backoff, start delay) may be scheduled. */
+  firstTaskHeld = false;
+  /** Set once WorkflowExecutionCancelRequested is written; later requests are no-ops. */
+  cancelRequested = false;
   memo: Record<string, temporal.api.common.v1.IPayload> = {};
   searchAttributes: Record<string, temporal.api.common.v1.IPayload> = {};
   private readonly handles = new Set<NodeJS.Timeout>();
@@ -114,7 +131,9 @@ export class Run {
     readonly requestId: string,
     readonly parent?: ParentLink,
   ) {
-    this.workflowTaskTimeoutMs = durationMs(startAttributes.workflowTaskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
+    this.chainStartTimeMs = startTimeMs;
+    this.workflowTaskTimeoutMs =
+      durationMs(startAttributes.workflowTaskTimeout) || DEFAULT_WORKFLOW_TASK_TIMEOUT_MS;
     this.runTimeoutMs = durationMs(startAttributes.workflowRunTimeout);
     this.executionTimeoutMs = durationMs(startAttributes.workflowExecutionTimeout);
     Object.assign(this.memo, startAttributes.memo?.fields ?? {});
@@ -139,11 +158,14 @@ export class Run {
 
   /** A timer owned by the run: it never fires after the run closes or the server stops. */
   setTimer(ms: number, fn: () => void): NodeJS.Timeout {
-    const handle = setTimeout(() => {
-      this.handles.delete(handle);
-      if (!this.isRunning || this.store.stopped) return;
-      this.store.guard(fn);
-    }, Math.max(0, ms));
+    const handle = setTimeout(
+      () => {
+        this.handles.delete(handle);
+        if (!this.isRunning || this.store.stopped) return;
+        this.store.guard(fn);
+      },
+      Math.max(0, ms),
+    );
     this.handles.add(handle);
     return handle;
   }
@@ -186,7 +208,7 @@ export class Run {
    * new events, and a started one has them buffered and reschedules on completion.
    */
   scheduleWorkflowTask(): void {
-    if (!this.isRunning) return;
+    if (!this.isRunning || this.firstTaskHeld) return;
     if (this.completing) {
       this.wftRequestedDuringCompletion = true;
       return;
@@ -203,9 +225,13 @@ export class Run {
     // delay instead of a hot loop.
     const backoffMs = attempt > 1 ? Math.min((attempt - 1) * 1000, 10_000) : 0;
     const dispatch = (): void => {
-      this.store.workflowTaskQueue(this.namespace, this.taskQueue).push({
-        claim: (identity) => this.startWorkflowTask(scheduledEventId, identity),
-      });
+      const task = {
+        claim: (identity: string) => this.startWorkflowTask(scheduledEventId, identity),
+        isStale: () =>
+          !this.isRunning || this.wft.state !== 'scheduled' || this.wft.scheduledEventId !== scheduledEventId,
+      };
+      if (this.stickyQueue) this.store.workflowTaskQueue(this.namespace, this.stickyQueue).push(task);
+      this.store.workflowTaskQueue(this.namespace, this.taskQueue).push(task);
     };
     if (backoffMs > 0) this.setTimer(backoffMs, dispatch);
     else dispatch();
@@ -214,7 +240,8 @@ export class Run {
   /** Hands the scheduled workflow task to a poller: writes WorkflowTaskStarted and builds the response. */
   private startWorkflowTask(scheduledEventId: number, identity: string): PollWorkflowTaskResponse | null {
     const wft = this.wft;
-    if (!this.isRunning || wft.state !== 'scheduled' || wft.scheduledEventId !== scheduledEventId) return null;
+    if (!this.isRunning || wft.state !== 'scheduled' || wft.scheduledEventId !== scheduledEventId)
+      return null;
     const now = this.store.now();
     const startedEventId = this.append(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, {
       scheduledEventId,
@@ -225,7 +252,9 @@ export class Run {
     });
     const queries = this.pendingQueries;
     this.pendingQueries = [];
-    const timeout = this.setTimer(this.workflowTaskTimeoutMs, () => this.timeOutWorkflowTask(scheduledEventId));
+    const timeout = this.setTimer(this.workflowTaskTimeoutMs, () =>
+      this.timeOutWorkflowTask(scheduledEventId),
+    );
     this.wft = {
       state: 'started',
       scheduledEventId,
@@ -253,10 +282,10 @@ export class Run {
       }),
       workflowExecution: this.execution,
       workflowType: { name: this.workflowType },
-      previousStartedEventId: this.lastCompletedWftStartedId,
-      startedEventId,
+      previousStartedEventId: int64(this.lastCompletedWftStartedId),
+      startedEventId: int64(startedEventId),
       attempt: wft.attempt,
-      backlogCountHint: 0,
+      backlogCountHint: int64(0),
       history: { events: this.history.events.slice() },
       workflowExecutionTaskQueue: this.startAttributes.taskQueue ?? null,
       scheduledTime: timestamp(wft.scheduledTimeMs),
@@ -275,9 +304,15 @@ export class Run {
     const wft = this.wft;
     if (wft.state !== 'started') return;
     this.clearTimer(wft.timeout);
-    this.append(eventType, { scheduledEventId: wft.scheduledEventId, startedEventId: wft.startedEventId, ...attributes });
+    this.append(eventType, {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      ...attributes,
+    });
     this.wft = { state: 'none' };
     this.nextWftAttempt = nextAttempt === 'reset' ? 1 : wft.attempt + 1;
+    // The worker may have lost the run (crash, eviction): stop preferring its sticky queue.
+    this.stickyQueue = '';
     // Queries and updates the worker never answered go out again with the next task.
     this.pendingQueries.unshift(...wft.queries);
     for (const update of this.updates.values()) update.undeliver();
@@ -331,6 +366,15 @@ export class Run {
     for (const listener of this.closeListeners.splice(0)) this.store.guard(() => listener(this));
     this.store.onRunClosed(this);
     return closeEventId;
+  }
+
+  /** Clears every timer without writing anything (server shutdown). */
+  dispose(): void {
+    for (const handle of this.handles) clearTimeout(handle);
+    this.handles.clear();
+    for (const timer of this.timers.values()) clearTimeout(timer.handle);
+    if (this.wft.state === 'started') clearTimeout(this.wft.timeout);
+    for (const activity of this.activities.values()) activity.abandon();
   }
 
   /** Calls `listener` when the run closes (immediately if it already has). Returns an unsubscribe function. */

@@ -5,6 +5,7 @@
  */
 import { notFound } from '../errors';
 import { temporal } from '../proto';
+import { int64 } from '../time';
 
 const Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
 type Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
@@ -35,15 +36,18 @@ export class UpdateState {
 
   /** The request message for the workflow task `scheduledEventId`, unless already sent or accepted. */
   deliver(scheduledEventId: number): temporal.api.protocol.v1.IMessage | null {
-    if (this.stage !== Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED || this.deliveredWith) return null;
+    if (this.stage !== Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED || this.deliveredWith)
+      return null;
     this.deliveredWith = scheduledEventId;
     return {
       id: `${this.updateId}/request`,
       protocolInstanceId: this.updateId,
-      eventId: scheduledEventId,
+      eventId: int64(scheduledEventId),
       body: {
         type_url: REQUEST_TYPE_URL,
-        value: temporal.api.update.v1.Request.encode(temporal.api.update.v1.Request.fromObject(this.request)).finish(),
+        value: temporal.api.update.v1.Request.encode(
+          temporal.api.update.v1.Request.fromObject(this.request),
+        ).finish(),
       },
     };
   }
@@ -54,7 +58,11 @@ export class UpdateState {
   }
 
   get awaitingDelivery(): boolean {
-    return this.stage === Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED && !this.deliveredWith && !this.abortedMessage;
+    return (
+      this.stage === Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED &&
+      !this.deliveredWith &&
+      !this.abortedMessage
+    );
   }
 
   accepted(eventId: number): void {
@@ -72,7 +80,8 @@ export class UpdateState {
   /** The run closed: waiters on an unfinished update get NOT_FOUND, as from the real server. */
   abortOnClose(): void {
     if (this.stage === Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED) return;
-    this.abortedMessage = 'Workflow Update failed because the Workflow completed before the Update completed.';
+    this.abortedMessage =
+      'Workflow Update failed because the Workflow completed before the Update completed.';
     this.notify();
   }
 
@@ -88,7 +97,8 @@ export class UpdateState {
    */
   async waitFor(stage: Stage, timeoutMs: number, signal?: AbortSignal): Promise<UpdateStatus> {
     const reached = (): boolean =>
-      !!this.abortedMessage || this.stage >= Math.max(stage, Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
+      !!this.abortedMessage ||
+      this.stage >= Math.max(stage, Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED);
     if (!reached() && !signal?.aborted) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
@@ -101,7 +111,7 @@ export class UpdateState {
           if (reached()) done();
           else this.waiters.push(check);
         };
-        const timer = setTimeout(done, timeoutMs);
+        const timer = setTimeout(done, timeoutMs).unref();
         signal?.addEventListener('abort', done, { once: true });
         this.waiters.push(check);
       });

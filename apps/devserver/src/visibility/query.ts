@@ -77,7 +77,14 @@ const fail = (message: string, pos?: number): VisibilityQueryError =>
 // ---------------------------------------------------------------------------------------------------------
 // Tokenizer
 
-const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', Z: '\x1a' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
+  b: '\b',
+  Z: '\x1a',
+};
 
 function tokenize(query: string): Token[] {
   const tokens: Token[] = [];
@@ -144,11 +151,15 @@ function tokenize(query: string): Token[] {
       }
       if (text === '') throw fail('empty backtick-quoted name', start + 1);
       push('ident', text, start, true);
-    } else if (/[0-9]/.test(ch) || ((ch === '-' || ch === '+' || ch === '.') && /[0-9.]/.test(query[i + 1] ?? ''))) {
+    } else if (
+      /[0-9]/.test(ch) ||
+      ((ch === '-' || ch === '+' || ch === '.') && /[0-9.]/.test(query[i + 1] ?? ''))
+    ) {
       const match = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?/.exec(query.slice(i));
       if (!match) throw fail(`malformed number`, start + 1);
       i += match[0].length;
-      if (/[A-Za-z_]/.test(query[i] ?? '')) throw fail(`malformed number '${match[0]}${query[i]}'`, start + 1);
+      if (/[A-Za-z_]/.test(query[i] ?? ''))
+        throw fail(`malformed number '${match[0]}${query[i]}'`, start + 1);
       push('number', match[0], start);
     } else if (/[A-Za-z_]/.test(ch)) {
       const match = /^[A-Za-z_][A-Za-z0-9_]*/.exec(query.slice(i)) as RegExpExecArray;
@@ -220,9 +231,14 @@ function normalise(type: SearchAttributeType, raw: SearchAttributeValue | undefi
 
 function resolveAttribute(token: Token, registry: SearchAttributeRegistry): AttributeRef {
   const name = token.text;
-  const type = SYSTEM_SEARCH_ATTRIBUTES.get(name) ?? PREDEFINED_SEARCH_ATTRIBUTES.get(name) ?? registry.get(name);
+  const type =
+    SYSTEM_SEARCH_ATTRIBUTES.get(name) ?? PREDEFINED_SEARCH_ATTRIBUTES.get(name) ?? registry.get(name);
   if (type === undefined) {
-    const known = [...SYSTEM_SEARCH_ATTRIBUTES.keys(), ...PREDEFINED_SEARCH_ATTRIBUTES.keys(), ...registry.keys()];
+    const known = [
+      ...SYSTEM_SEARCH_ATTRIBUTES.keys(),
+      ...PREDEFINED_SEARCH_ATTRIBUTES.keys(),
+      ...registry.keys(),
+    ];
     const sameIgnoringCase = known.find((k) => k.toLowerCase() === name.toLowerCase());
     throw fail(
       `unknown search attribute '${name}'${sameIgnoringCase ? ` (did you mean '${sameIgnoringCase}'?)` : ''}`,
@@ -263,13 +279,30 @@ function parseDurationNs(text: string): number | undefined {
   return total;
 }
 
+/**
+ * RFC 3339 → epoch milliseconds. Date.parse truncates '10:00:00.000000001Z' to '10:00:00Z', which would make
+ * `StartTime < that` exclude a run started at exactly 10:00:00. Record times are whole milliseconds, so any
+ * non-zero sub-millisecond part is represented as +0.5 ms: strictly between the two neighbouring instants, which
+ * orders correctly against every record (a literal 1e-6 ms would vanish in float rounding at epoch scale).
+ */
+function parseTimeMs(text: string): number {
+  const match = /^(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2})\.(\d+)(.*)$/.exec(text);
+  if (!match) return Date.parse(text);
+  const fraction = match[2] as string;
+  const whole = Date.parse(`${match[1]}.${fraction.slice(0, 3).padEnd(3, '0')}${match[3]}`);
+  return /[1-9]/.test(fraction.slice(3)) ? whole + 0.5 : whole;
+}
+
 function describeLiteral(lit: Literal): string {
   return lit.kind === 'string' ? `'${lit.value}'` : lit.kind === 'number' ? lit.text : String(lit.value);
 }
 
 function coerceLiteral(attr: AttributeRef, lit: Literal): Scalar {
   const mismatch = (expected: string): VisibilityQueryError =>
-    fail(`invalid value ${describeLiteral(lit)} for ${attr.type} attribute ${attr.name}: expected ${expected}`, lit.pos);
+    fail(
+      `invalid value ${describeLiteral(lit)} for ${attr.type} attribute ${attr.name}: expected ${expected}`,
+      lit.pos,
+    );
 
   if (attr.name === 'ExecutionStatus') {
     if (lit.kind === 'number' && Number.isInteger(lit.value)) {
@@ -277,7 +310,10 @@ function coerceLiteral(attr: AttributeRef, lit: Literal): Scalar {
       if (status) return status;
     }
     if (lit.kind === 'string') {
-      const wanted = lit.value.replace(/^WORKFLOW_EXECUTION_STATUS_/i, '').replace(/_/g, '').toLowerCase();
+      const wanted = lit.value
+        .replace(/^WORKFLOW_EXECUTION_STATUS_/i, '')
+        .replace(/_/g, '')
+        .toLowerCase();
       const status = EXECUTION_STATUSES.find((s) => s?.toLowerCase() === wanted);
       if (status) return status;
     }
@@ -306,12 +342,13 @@ function coerceLiteral(attr: AttributeRef, lit: Literal): Scalar {
       throw mismatch('a number');
     case 'Bool':
       if (lit.kind === 'bool') return lit.value;
-      if (lit.kind === 'string' && /^(true|false)$/i.test(lit.value)) return lit.value.toLowerCase() === 'true';
+      if (lit.kind === 'string' && /^(true|false)$/i.test(lit.value))
+        return lit.value.toLowerCase() === 'true';
       throw mismatch('true or false');
     case 'Datetime':
       if (lit.kind === 'string') {
         // Require at least a calendar date so that e.g. '5' is not silently read as the year 2005.
-        const ms = /^\d{4}-\d{2}-\d{2}/.test(lit.value.trim()) ? Date.parse(lit.value.trim()) : NaN;
+        const ms = /^\d{4}-\d{2}-\d{2}/.test(lit.value.trim()) ? parseTimeMs(lit.value.trim()) : NaN;
         if (!Number.isNaN(ms)) return ms;
       } else if (lit.kind === 'number' && Number.isInteger(lit.value)) {
         // Temporal also accepts epoch nanoseconds for Datetime.
@@ -376,7 +413,9 @@ function buildPredicate(
         const wanted = words(String(target));
         test = (v) => {
           const have = new Set(words(String(v)));
-          return wanted.length === 0 ? String(v).trim() === String(target).trim() : wanted.every((w) => have.has(w));
+          return wanted.length === 0
+            ? String(v).trim() === String(target).trim()
+            : wanted.every((w) => have.has(w));
         };
       } else {
         test = (v) => compareScalars(v, target) === 0;
@@ -388,7 +427,12 @@ function buildPredicate(
     case '>':
     case '>=': {
       const [target] = values as [Scalar];
-      const ok = { '<': (c: number) => c < 0, '<=': (c: number) => c <= 0, '>': (c: number) => c > 0, '>=': (c: number) => c >= 0 }[op];
+      const ok = {
+        '<': (c: number) => c < 0,
+        '<=': (c: number) => c <= 0,
+        '>': (c: number) => c > 0,
+        '>=': (c: number) => c >= 0,
+      }[op];
       test = (v) => ok(compareScalars(v, target));
       break;
     }
@@ -415,24 +459,30 @@ function buildPredicate(
   };
 }
 
-const and = (l: Predicate, r: Predicate): Predicate => (rec) => {
-  const a = l(rec);
-  if (a === false) return false;
-  const b = r(rec);
-  if (b === false) return false;
-  return a === null || b === null ? null : true;
-};
-const or = (l: Predicate, r: Predicate): Predicate => (rec) => {
-  const a = l(rec);
-  if (a === true) return true;
-  const b = r(rec);
-  if (b === true) return true;
-  return a === null || b === null ? null : false;
-};
-const not = (p: Predicate): Predicate => (rec) => {
-  const a = p(rec);
-  return a === null ? null : !a;
-};
+const and =
+  (l: Predicate, r: Predicate): Predicate =>
+  (rec) => {
+    const a = l(rec);
+    if (a === false) return false;
+    const b = r(rec);
+    if (b === false) return false;
+    return a === null || b === null ? null : true;
+  };
+const or =
+  (l: Predicate, r: Predicate): Predicate =>
+  (rec) => {
+    const a = l(rec);
+    if (a === true) return true;
+    const b = r(rec);
+    if (b === true) return true;
+    return a === null || b === null ? null : false;
+  };
+const not =
+  (p: Predicate): Predicate =>
+  (rec) => {
+    const a = p(rec);
+    return a === null ? null : !a;
+  };
 
 // ---------------------------------------------------------------------------------------------------------
 // Parser
@@ -479,7 +529,10 @@ class Parser {
         orderBy = this.parseOrderBy();
       } else {
         const token = this.peek();
-        throw fail(`unexpected '${token.text}'; expected AND, OR, GROUP BY, ORDER BY or the end of the query`, token.pos);
+        throw fail(
+          `unexpected '${token.text}'; expected AND, OR, GROUP BY, ORDER BY or the end of the query`,
+          token.pos,
+        );
       }
     }
     return { where, groupBy, orderBy };
@@ -544,7 +597,13 @@ class Parser {
     if (opToken.kind === 'op') {
       this.next();
       const literal = this.parseLiteral();
-      return buildPredicate(attr, opToken.text === '!=' ? '!=' : (opToken.text as Operator), [literal], false, opToken);
+      return buildPredicate(
+        attr,
+        opToken.text === '!=' ? '!=' : (opToken.text as Operator),
+        [literal],
+        false,
+        opToken,
+      );
     }
     if (this.isKeyword('IS')) {
       this.next();
@@ -585,10 +644,12 @@ class Parser {
   private parseLiteral(): Literal {
     const token = this.next();
     if (token.kind === 'string') return { kind: 'string', value: token.text, pos: token.pos };
-    if (token.kind === 'number') return { kind: 'number', value: Number(token.text), text: token.text, pos: token.pos };
+    if (token.kind === 'number')
+      return { kind: 'number', value: Number(token.text), text: token.text, pos: token.pos };
     if (token.kind === 'ident' && !token.quoted) {
       const upper = token.text.toUpperCase();
-      if (upper === 'TRUE' || upper === 'FALSE') return { kind: 'bool', value: upper === 'TRUE', pos: token.pos };
+      if (upper === 'TRUE' || upper === 'FALSE')
+        return { kind: 'bool', value: upper === 'TRUE', pos: token.pos };
       if (upper === 'NULL') throw fail(`compare with NULL using IS NULL or IS NOT NULL`, token.pos);
     }
     throw fail(
@@ -617,7 +678,10 @@ class Parser {
   private expect(kind: TokenKind, what: string): Token {
     const token = this.peek();
     if (token.kind !== kind) {
-      throw fail(`expected ${what}, found ${token.kind === 'eof' ? 'the end of the query' : `'${token.text}'`}`, token.pos);
+      throw fail(
+        `expected ${what}, found ${token.kind === 'eof' ? 'the end of the query' : `'${token.text}'`}`,
+        token.pos,
+      );
     }
     return this.next();
   }
@@ -630,16 +694,34 @@ class Parser {
   private expectKeyword(word: string): void {
     if (!this.isKeyword(word)) {
       const token = this.peek();
-      throw fail(`expected ${word}, found ${token.kind === 'eof' ? 'the end of the query' : `'${token.text}'`}`, token.pos);
+      throw fail(
+        `expected ${word}, found ${token.kind === 'eof' ? 'the end of the query' : `'${token.text}'`}`,
+        token.pos,
+      );
     }
     this.next();
   }
 
   private expectIdent(what: string): Token {
     const token = this.peek();
-    const reserved = ['AND', 'OR', 'NOT', 'IN', 'IS', 'BETWEEN', 'STARTS_WITH', 'ORDER', 'GROUP', 'BY', 'NULL'];
+    const reserved = [
+      'AND',
+      'OR',
+      'NOT',
+      'IN',
+      'IS',
+      'BETWEEN',
+      'STARTS_WITH',
+      'ORDER',
+      'GROUP',
+      'BY',
+      'NULL',
+    ];
     if (token.kind !== 'ident' || (!token.quoted && reserved.includes(token.text.toUpperCase()))) {
-      throw fail(`expected ${what}, found ${token.kind === 'eof' ? 'the end of the query' : `'${token.text}'`}`, token.pos);
+      throw fail(
+        `expected ${what}, found ${token.kind === 'eof' ? 'the end of the query' : `'${token.text}'`}`,
+        token.pos,
+      );
     }
     return this.next();
   }
@@ -655,10 +737,15 @@ function compareFieldValues(a: FieldValue, b: FieldValue, descending: boolean): 
   return descending ? -c : c;
 }
 
-function buildComparator(keys: SortKey[], registry: SearchAttributeRegistry): CompiledVisibilityQuery['compare'] {
-  const sortKeys = keys.length > 0 ? [...keys] : [{ attr: systemRef('StartTime', registry), descending: true }];
+function buildComparator(
+  keys: SortKey[],
+  registry: SearchAttributeRegistry,
+): CompiledVisibilityQuery['compare'] {
+  const sortKeys =
+    keys.length > 0 ? [...keys] : [{ attr: systemRef('StartTime', registry), descending: true }];
   // A total order keeps pagination stable when keys tie.
-  if (!sortKeys.some((k) => k.attr.name === 'RunId')) sortKeys.push({ attr: systemRef('RunId', registry), descending: false });
+  if (!sortKeys.some((k) => k.attr.name === 'RunId'))
+    sortKeys.push({ attr: systemRef('RunId', registry), descending: false });
   return (a, b) => {
     for (const { attr, descending } of sortKeys) {
       const c = compareFieldValues(attr.get(a), attr.get(b), descending);
@@ -682,7 +769,10 @@ function systemRef(name: string, registry: SearchAttributeRegistry): AttributeRe
  * @throws VisibilityQueryError with a message starting "invalid query:" that names the offending attribute,
  *   operator or token and its 1-based position. Callers should answer INVALID_ARGUMENT with it.
  */
-export function compileVisibilityQuery(query: string, registry: SearchAttributeRegistry): CompiledVisibilityQuery {
+export function compileVisibilityQuery(
+  query: string,
+  registry: SearchAttributeRegistry,
+): CompiledVisibilityQuery {
   const { where, groupBy, orderBy } = new Parser(tokenize(query), registry).parseQuery();
   const compare = buildComparator(orderBy, registry);
   return {

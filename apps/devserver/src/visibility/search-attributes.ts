@@ -29,7 +29,10 @@ export const SEARCH_ATTRIBUTE_TYPES: readonly SearchAttributeType[] = [
  * `searchattribute.system` map lists them. Returned as `systemAttributes` by OperatorService
  * ListSearchAttributes and in the `keys` of GetSearchAttributes.
  */
-export const SYSTEM_SEARCH_ATTRIBUTES: ReadonlyMap<string, SearchAttributeType> = new Map<string, SearchAttributeType>([
+export const SYSTEM_SEARCH_ATTRIBUTES: ReadonlyMap<string, SearchAttributeType> = new Map<
+  string,
+  SearchAttributeType
+>([
   ['WorkflowId', 'Keyword'],
   ['RunId', 'Keyword'],
   ['WorkflowType', 'Keyword'],
@@ -109,7 +112,10 @@ export const DEFAULT_SEARCH_ATTRIBUTES: {
 export function createSearchAttributeRegistry(
   extra: Readonly<Record<string, SearchAttributeType>> = {},
 ): Map<string, SearchAttributeType> {
-  return new Map<string, SearchAttributeType>([...DEV_SERVER_CUSTOM_SEARCH_ATTRIBUTES, ...Object.entries(extra)]);
+  return new Map<string, SearchAttributeType>([
+    ...DEV_SERVER_CUSTOM_SEARCH_ATTRIBUTES,
+    ...Object.entries(extra),
+  ]);
 }
 
 /** Thrown for a search attribute payload that names an unknown attribute or does not fit its type. */
@@ -147,7 +153,9 @@ export function indexedValueTypeFromName(name: string): temporal.api.enums.v1.In
   const type = parseSearchAttributeType(name);
   // The enum is numbered in SEARCH_ATTRIBUTE_TYPES order starting at 1; only the type is imported, so no
   // runtime enum object is available here.
-  return (type === undefined ? 0 : SEARCH_ATTRIBUTE_TYPES.indexOf(type) + 1) as temporal.api.enums.v1.IndexedValueType;
+  return (
+    type === undefined ? 0 : SEARCH_ATTRIBUTE_TYPES.indexOf(type) + 1
+  ) as temporal.api.enums.v1.IndexedValueType;
 }
 
 /** Type name for an `IndexedValueType` enum value; undefined for UNSPECIFIED or an unknown number. */
@@ -179,7 +187,10 @@ export interface DecodeSearchAttributesOptions {
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 const textEncoder = new TextEncoder();
 
-function metadataString(payload: temporal.api.common.v1.Payload.$Properties, key: string): string | undefined {
+function metadataString(
+  payload: temporal.api.common.v1.Payload.$Properties,
+  key: string,
+): string | undefined {
   const raw = payload.metadata?.[key];
   return raw === undefined || raw === null ? undefined : textDecoder.decode(raw);
 }
@@ -274,7 +285,8 @@ function coerceToType(name: string, type: SearchAttributeType, json: unknown): S
     // Legacy untyped attributes are always arrays; real servers accept a list for Keyword (pre-KeywordList
     // "allow list" behaviour), so keep a multi-value Keyword as string[] and let queries match any element.
     if (json.length === 1) scalar = json[0];
-    else if (type === 'Keyword' && json.every((item) => typeof item === 'string')) return [...(json as string[])];
+    else if (type === 'Keyword' && json.every((item) => typeof item === 'string'))
+      return [...(json as string[])];
     else throw invalidValue(name, type, json);
   }
   switch (type) {
@@ -335,7 +347,8 @@ export function encodeSearchAttributes(
   const indexedFields: Record<string, temporal.api.common.v1.Payload.$Properties> = {};
   for (const [name, value] of Object.entries(values)) {
     if (value === null) continue;
-    const type = registry.get(name) ?? PREDEFINED_SEARCH_ATTRIBUTES.get(name) ?? SYSTEM_SEARCH_ATTRIBUTES.get(name);
+    const type =
+      registry.get(name) ?? PREDEFINED_SEARCH_ATTRIBUTES.get(name) ?? SYSTEM_SEARCH_ATTRIBUTES.get(name);
     if (type === undefined) continue;
     const json = type === 'Datetime' && typeof value === 'number' ? new Date(value).toISOString() : value;
     indexedFields[name] = {

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { type DynamicModule, type INestApplication, Module, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Connection } from '@temporalio/client';
+import type { NextFunction, Request, Response } from 'express';
+import type { DataSource } from 'typeorm';
+import { PLINTH_VERSION, type PlinthConfig } from '@plinth/config';
+import type { Logger } from '@plinth/logger';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { PinoNestLogger } from './common/pino-nest-logger';
+import { HealthModule } from './health/health.module';
+import { DATA_SOURCE, LOGGER, PLINTH_CONFIG, TEMPORAL_CONNECTION } from './infrastructure/tokens';
+
+/** What the API is built from; the caller owns their lifecycles (the API closes none of them). */
+export interface ApiDependencies {
+  config: PlinthConfig;
+  dataSource: DataSource;
+  temporal: Connection;
+  logger: Logger;
+}
+
+@Module({})
+class InfrastructureModule {
+  static with(deps: ApiDependencies): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      global: true,
+      providers: [
+        { provide: PLINTH_CONFIG, useValue: deps.config },
+        { provide: DATA_SOURCE, useValue: deps.dataSource },
+        { provide: TEMPORAL_CONNECTION, useValue: deps.temporal },
+        { provide: LOGGER, useValue: deps.logger },
+      ],
+      exports: [PLINTH_CONFIG, DATA_SOURCE, TEMPORAL_CONNECTION, LOGGER],
+    };
+  }
+}
+
+/**
+ * Builds the NestJS application (not listening yet): validation, error rendering, request logs,
+ * and the OpenAPI document at /docs (JSON at /docs-json).
+ */
+export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
+  @Module({ imports: [InfrastructureModule.with(deps), HealthModule] })
+  class ApiModule {}
+
+  const app = await NestFactory.create(ApiModule, { logger: new PinoNestLogger(deps.logger.child({ component: 'nest' })) });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalFilters(new ApiExceptionFilter(deps.logger));
+  app.use(requestLog(deps.logger));
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Plinth API')
+      .setDescription('Launch and inspect cluster builds on physical servers.')
+      .setVersion(PLINTH_VERSION)
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
+
+function requestLog(log: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = performance.now();
+    res.on('finish', () => {
+      log.info(
+        { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(performance.now() - started) },
+        'request',
+      );
+    });
+    next();
+  };
+}

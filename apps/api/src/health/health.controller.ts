@@ -1,0 +1,21 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { HealthResponseDto } from './dto/health-response.dto';
+import { HealthService } from './health.service';
+
+@ApiTags('health')
+@Controller()
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  /** Liveness and readiness in one: 200 when PostgreSQL and Temporal both answer, 503 otherwise. */
+  @Get('healthz')
+  @ApiOkResponse({ type: HealthResponseDto, description: 'PostgreSQL and Temporal are reachable' })
+  @ApiServiceUnavailableResponse({ type: HealthResponseDto, description: 'A dependency is down; `checks` says which' })
+  async healthz(@Res({ passthrough: true }) response: Response): Promise<HealthResponseDto> {
+    const result = await this.health.check();
+    response.status(result.status === 'ok' ? 200 : 503);
+    return result;
+  }
+}

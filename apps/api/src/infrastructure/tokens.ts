@@ -1,0 +1,5 @@
+/** Injection tokens for infrastructure the API receives from its composition root. */
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+export const TEMPORAL_CONNECTION = Symbol('TEMPORAL_CONNECTION');
+export const PLINTH_CONFIG = Symbol('PLINTH_CONFIG');
+export const LOGGER = Symbol('LOGGER');

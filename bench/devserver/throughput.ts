@@ -1,0 +1,132 @@
+/**
+ * Dev server benchmark (not a test): prints figures.
+ *  1. One-activity workflows, started-to-completed per second with one worker, p50/p99 latency.
+ *  2. One parent with 1,000 concurrent children: wall time and server RSS.
+ * Run: node -r @swc-node/register bench/devserver/throughput.ts [workflows=1000] [children=1000]
+ * The server runs as its own process (the `plinth-devserver` bin), as in real use, so its RSS is
+ * measured alone and it does not share an event loop with the worker.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+
+const WORKFLOWS = Number(process.argv[2] ?? 1000);
+const CHILDREN = Number(process.argv[3] ?? 1000);
+const CONCURRENCY = 100;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const port = await freePort();
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof") lets the server be profiled under load.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const serverProcess = spawn(
+    process.execPath,
+    [...nodeArgs, path.resolve(__dirname, '../../apps/devserver/bin/plinth-devserver.js'), 'server', 'start-dev', '--port', String(port), '--log-level', 'error'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  await new Promise<void>((resolve) => serverProcess.stdout!.once('data', () => resolve()));
+  const server = { address: `127.0.0.1:${port}`, pid: serverProcess.pid! };
+  console.log(`server RSS at start: ${mb(rssOf(server.pid))}`);
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, 'workflows/bench-workflows.ts'),
+    logger: new DefaultLogger('ERROR'),
+  });
+  // sdk-core gzips every request by default; grpc-js then inflates each message on the server.
+  // BENCH_GRPC_COMPRESSION=none measures the worker without it.
+  const codec = process.env.BENCH_GRPC_COMPRESSION === 'none' ? 'none' : 'gzip';
+  console.log(`worker gRPC compression: ${codec}`);
+  const nativeConnection = await NativeConnection.connect({ address: server.address, grpcCompression: { codec } });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: 'bench',
+    workflowBundle: bundle,
+    activities: { echo: async (v: string) => v },
+    maxConcurrentWorkflowTaskExecutions: 100,
+    maxConcurrentActivityTaskExecutions: 100,
+    workflowThreadPoolSize: Number(process.env.BENCH_WORKFLOW_THREADS ?? 2),
+  });
+
+  await worker.runUntil(async () => {
+    // Warm-up, so the first isolate creation is not measured.
+    await client.workflow.execute('oneActivity', { taskQueue: 'bench', workflowId: 'warmup', args: ['w'] });
+
+    const latencies: number[] = [];
+    let next = 0;
+    const t0 = Date.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < WORKFLOWS) {
+          const i = next++;
+          const start = Date.now();
+          await client.workflow.execute('oneActivity', {
+            taskQueue: 'bench',
+            workflowId: `wf-${i}`,
+            args: [String(i)],
+          });
+          latencies.push(Date.now() - start);
+        }
+      }),
+    );
+    const elapsed = (Date.now() - t0) / 1000;
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `one-activity workflows: ${WORKFLOWS} in ${elapsed.toFixed(2)} s = ${(WORKFLOWS / elapsed).toFixed(0)} workflows/s`,
+    );
+    console.log(
+      `  latency start→completed: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${CONCURRENCY} in flight)`,
+    );
+
+    const rssBefore = rssOf(server.pid);
+    const c0 = Date.now();
+    const sum = await client.workflow.execute('benchParent', {
+      taskQueue: 'bench',
+      workflowId: 'parent',
+      args: [CHILDREN],
+    });
+    const childSeconds = (Date.now() - c0) / 1000;
+    if (sum !== (CHILDREN * (CHILDREN - 1)) / 2) throw new Error(`wrong child sum ${sum}`);
+    console.log(`parent with ${CHILDREN} concurrent children: ${childSeconds.toFixed(2)} s`);
+    console.log(
+      `  server RSS ${mb(rssOf(server.pid))} (before the parent: ${mb(rssBefore)}; all ${WORKFLOWS + CHILDREN + 2} runs kept in memory)`,
+    );
+  });
+  await connection.close();
+  await nativeConnection.close();
+  serverProcess.kill('SIGTERM');
+  await new Promise((resolve) => serverProcess.once('exit', resolve));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
