@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { loadConfigOrExit } from '@plinth/config';
+import { loadConfigOrExit, stopWhenSupervisorDies } from '@plinth/config';
 import { createDataSource } from '@plinth/db';
 import { createLogger } from '@plinth/logger';
 import { createApiApp } from './api-app';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  stopWhenSupervisorDies(() => void stop('supervisor gone'));
 
   await app.listen(config.PLINTH_API_PORT, config.PLINTH_API_HOST);
   const address = app.getHttpServer().address() as { port: number };

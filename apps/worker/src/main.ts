@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from '@plinth/config';
+import { loadConfigOrExit, stopWhenSupervisorDies } from '@plinth/config';
 import { createLogger } from '@plinth/logger';
 import { createPlinthWorker } from './plinth-worker';
 
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     workflowBundlePath: process.env.PLINTH_WORKFLOW_BUNDLE,
   });
   log.info({ taskQueue: worker.options.taskQueue, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS }, 'worker polling');
+  stopWhenSupervisorDies(() => worker.shutdown());
   // Worker.run() resolves after the SDK's own SIGINT/SIGTERM handling has drained in-flight tasks.
   await worker.run();
   await connection.close();

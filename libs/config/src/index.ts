@@ -2,3 +2,4 @@ import 'reflect-metadata';
 
 export * from './plinth-config';
 export * from './version';
+export * from './parent-watch';

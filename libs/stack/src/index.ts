@@ -1,0 +1,3 @@
+export * from './local-stack';
+export * from './temporal-provider';
+export * from './supervised-process';
