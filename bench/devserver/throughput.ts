@@ -34,6 +34,12 @@ function freePort(): Promise<number> {
   });
 }
 
+/** CPU time (user + system) a process has used, in ms, from /proc (Linux; 100 ticks/s). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Resident set size of a process, from /proc (Linux). */
 function rssOf(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -47,7 +53,16 @@ async function main(): Promise<void> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const serverProcess = spawn(
     process.execPath,
-    [...nodeArgs, path.resolve(__dirname, '../../apps/devserver/bin/plinth-devserver.js'), 'server', 'start-dev', '--port', String(port), '--log-level', 'error'],
+    [
+      ...nodeArgs,
+      path.resolve(__dirname, '../../apps/devserver/bin/plinth-devserver.js'),
+      'server',
+      'start-dev',
+      '--port',
+      String(port),
+      '--log-level',
+      'error',
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -63,7 +78,10 @@ async function main(): Promise<void> {
   // BENCH_GRPC_COMPRESSION=none measures the worker without it.
   const codec = process.env.BENCH_GRPC_COMPRESSION === 'none' ? 'none' : 'gzip';
   console.log(`worker gRPC compression: ${codec}`);
-  const nativeConnection = await NativeConnection.connect({ address: server.address, grpcCompression: { codec } });
+  const nativeConnection = await NativeConnection.connect({
+    address: server.address,
+    grpcCompression: { codec },
+  });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const worker = await Worker.create({
@@ -82,6 +100,7 @@ async function main(): Promise<void> {
 
     const latencies: number[] = [];
     let next = 0;
+    const serverCpu0 = cpuMsOf(server.pid);
     const t0 = Date.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
@@ -98,12 +117,16 @@ async function main(): Promise<void> {
       }),
     );
     const elapsed = (Date.now() - t0) / 1000;
+    const serverCpuMs = cpuMsOf(server.pid) - serverCpu0;
     latencies.sort((a, b) => a - b);
     console.log(
       `one-activity workflows: ${WORKFLOWS} in ${elapsed.toFixed(2)} s = ${(WORKFLOWS / elapsed).toFixed(0)} workflows/s`,
     );
     console.log(
       `  latency start→completed: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (${CONCURRENCY} in flight)`,
+    );
+    console.log(
+      `  server CPU ${(serverCpuMs / WORKFLOWS).toFixed(2)} ms per workflow (${((serverCpuMs / 1000 / elapsed) * 100).toFixed(0)}% of one core); the rest of the 2 cores went to the worker and client`,
     );
 
     const rssBefore = rssOf(server.pid);

@@ -6,7 +6,10 @@ const quiet = { logger: { trace() {}, debug() {}, info() {}, warn() {}, error() 
 
 describe('workflow bundle', () => {
   it('bundles every registered workflow with the Temporal bundler', async () => {
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('@plinth/workflows'), ...quiet });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('@plinth/workflows'),
+      ...quiet,
+    });
     expect(code).toContain('pingWorkflow');
   });
 

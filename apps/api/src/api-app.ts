@@ -45,7 +45,9 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
   @Module({ imports: [InfrastructureModule.with(deps), HealthModule] })
   class ApiModule {}
 
-  const app = await NestFactory.create(ApiModule, { logger: new PinoNestLogger(deps.logger.child({ component: 'nest' })) });
+  const app = await NestFactory.create(ApiModule, {
+    logger: new PinoNestLogger(deps.logger.child({ component: 'nest' })),
+  });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ApiExceptionFilter(deps.logger));
   app.use(requestLog(deps.logger));
@@ -67,7 +69,12 @@ function requestLog(log: Logger) {
     const started = performance.now();
     res.on('finish', () => {
       log.info(
-        { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(performance.now() - started) },
+        {
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          durationMs: Math.round(performance.now() - started),
+        },
         'request',
       );
     });

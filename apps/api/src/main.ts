@@ -22,6 +22,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping: finishing in-flight requests');
+    // A dependency that is already gone (e.g. Temporal killed first) must not hold the process open.
+    setTimeout(() => {
+      log.error('graceful stop took longer than 10 s; exiting anyway');
+      process.exit(1);
+    }, 10_000).unref();
     await app.close();
     await temporal.close();
     await dataSource.destroy();
@@ -34,7 +39,13 @@ async function main(): Promise<void> {
 
   await app.listen(config.PLINTH_API_PORT, config.PLINTH_API_HOST);
   const address = app.getHttpServer().address() as { port: number };
-  log.info({ url: `http://${config.PLINTH_API_HOST}:${address.port}`, docs: `http://${config.PLINTH_API_HOST}:${address.port}/docs` }, 'api listening');
+  log.info(
+    {
+      url: `http://${config.PLINTH_API_HOST}:${address.port}`,
+      docs: `http://${config.PLINTH_API_HOST}:${address.port}/docs`,
+    },
+    'api listening',
+  );
 }
 
 main().catch((error: unknown) => {

@@ -9,20 +9,38 @@ import { startLocalStack } from '@plinth/stack';
 export async function upCommand(options: { exit: boolean }): Promise<number> {
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   say('Starting Plinth (PostgreSQL, Temporal, API, worker)…');
+  // Signals are ours from the first moment: Ctrl-C during start-up must still stop what was started.
+  const interrupted = new AbortController();
+  const signalled = new Promise<string>((resolve) => {
+    const on = (signal: string) => () => {
+      interrupted.abort();
+      resolve(signal);
+    };
+    process.once('SIGINT', on('SIGINT'));
+    process.once('SIGTERM', on('SIGTERM'));
+  });
   let stack;
   try {
-    stack = await startLocalStack(say);
+    stack = await startLocalStack(say, { signal: interrupted.signal });
   } catch (error) {
-    process.stderr.write(`✗ ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `✗ ${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.stderr.write('Nothing was left running. Logs are in .plinth/logs/.\n');
-    return 1;
+    return interrupted.signal.aborted ? 130 : 1;
   }
   say('');
   say(`  API        ${stack.apiUrl}`);
   say(`  API docs   ${stack.docsUrl}`);
   say(`  Health     ${stack.apiUrl}/healthz`);
-  say(`  Temporal   ${stack.temporal.address}${stack.temporal.uiUrl ? `  (UI ${stack.temporal.uiUrl})` : ''}`);
-  say(`  Processes  ${Object.entries(stack.pids).map(([n, p]) => `${n}=${p}`).join(' ')}`);
+  say(
+    `  Temporal   ${stack.temporal.address}${stack.temporal.uiUrl ? `  (UI ${stack.temporal.uiUrl})` : ''}`,
+  );
+  say(
+    `  Processes  ${Object.entries(stack.pids)
+      .map(([n, p]) => `${n}=${p}`)
+      .join(' ')}`,
+  );
   say('');
 
   if (options.exit) {
@@ -31,12 +49,14 @@ export async function upCommand(options: { exit: boolean }): Promise<number> {
     return 0;
   }
   say('Plinth is running. Press Ctrl-C to stop.');
-  const outcome = await new Promise<{ signal?: string; crash?: { name: string; code: string } }>((resolve) => {
-    process.once('SIGINT', () => resolve({ signal: 'SIGINT' }));
-    process.once('SIGTERM', () => resolve({ signal: 'SIGTERM' }));
-    void stack.crashed.then((crash) => resolve({ crash }));
-  });
-  if (outcome.crash) process.stderr.write(`✗ ${outcome.crash.name} exited unexpectedly (${outcome.crash.code}); stopping the rest.\n`);
+  const outcome = await Promise.race([
+    signalled.then((signal) => ({ signal, crash: undefined })),
+    stack.crashed.then((crash) => ({ signal: undefined, crash })),
+  ]);
+  if (outcome.crash)
+    process.stderr.write(
+      `✗ ${outcome.crash.name} exited unexpectedly (${outcome.crash.code}); stopping the rest.\n`,
+    );
   say('Stopping…');
   await stack.stop();
   say('Stopped everything.');

@@ -11,14 +11,20 @@ const EventType = temporal.api.enums.v1.EventType;
 
 /** The attributes field name for an event type: EVENT_TYPE_TIMER_FIRED → timerFiredEventAttributes. */
 export function attributesKey(eventType: temporal.api.enums.v1.EventType): keyof HistoryEvent {
+  const cached = ATTRIBUTE_KEYS.get(eventType);
+  if (cached) return cached;
   const name = EventType[eventType];
   if (!name) throw new Error(`unknown event type ${eventType}`);
   const camel = name
     .replace(/^EVENT_TYPE_/, '')
     .toLowerCase()
     .replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-  return `${camel}EventAttributes` as keyof HistoryEvent;
+  const key = `${camel}EventAttributes` as keyof HistoryEvent;
+  ATTRIBUTE_KEYS.set(eventType, key);
+  return key;
 }
+
+const ATTRIBUTE_KEYS = new Map<number, keyof HistoryEvent>();
 
 /** Event types that close a run. */
 export const CLOSE_EVENT_TYPES: ReadonlySet<number> = new Set([

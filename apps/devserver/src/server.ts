@@ -27,6 +27,8 @@ export interface DevServerOptions {
   longPollTimeoutMs?: number;
   /** How long task queue polls wait before returning empty (default 20 s; core's deadline is 70 s). */
   taskPollTimeoutMs?: number;
+  /** Closed runs are forgotten after this long (default 24 h, the dev server's namespace retention). */
+  retentionMs?: number;
 }
 
 /** A running dev server. */
@@ -83,12 +85,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     `Temporal dev server listening on ${address} (namespaces: ${[...store.namespaces.keys()].join(', ')})`,
   );
 
+  const retentionMs = options.retentionMs ?? 24 * 3600 * 1000;
+  const purge = setInterval(
+    () => {
+      const dropped = store.purgeClosedRuns(retentionMs);
+      if (dropped > 0) logger.debug(`retention: forgot ${dropped} closed runs`);
+    },
+    Math.min(60_000, retentionMs),
+  ).unref();
+
   let stopping: Promise<void> | undefined;
   return {
     address,
     port,
     stop() {
       stopping ??= (async () => {
+        clearInterval(purge);
         scheduleEngine.close();
         store.stop();
         await new Promise<void>((resolve) => {

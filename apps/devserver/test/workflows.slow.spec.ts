@@ -424,6 +424,32 @@ describe('cancel, terminate, id policies', () => {
     });
   });
 
+  it('runs a cron workflow again at each cron time until terminated', async () => {
+    const taskQueue = tq('cron');
+    const workflowId = `cron-${taskQueue}`;
+    await env.withWorker(taskQueue, async () => {
+      await env.client.workflow.start('quickWorkflow', {
+        taskQueue,
+        workflowId,
+        args: ['tick'],
+        cronSchedule: '@every 1s',
+      });
+      let completed = 0;
+      for (let i = 0; i < 100 && completed < 2; i++) {
+        completed = (
+          await env.client.workflow.count(`WorkflowId = '${workflowId}' AND ExecutionStatus = 'Completed'`)
+        ).count;
+        if (completed < 2) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(completed).toBeGreaterThanOrEqual(2);
+      await env.client.workflow.getHandle(workflowId).terminate('stop the cron');
+    });
+    // Terminating the current run ends the chain: nothing is running any more.
+    expect(
+      (await env.client.workflow.count(`WorkflowId = '${workflowId}' AND ExecutionStatus = 'Running'`)).count,
+    ).toBe(0);
+  });
+
   it('holds the first workflow task for startDelay', async () => {
     const taskQueue = tq('delay');
     const started = Date.now();

@@ -14,8 +14,16 @@ async function main(): Promise<void> {
     temporalAddress: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
     workflowBundlePath: process.env.PLINTH_WORKFLOW_BUNDLE,
+    overrides: { shutdownGraceTime: '10 seconds', shutdownForceTime: '20 seconds' },
   });
-  log.info({ taskQueue: worker.options.taskQueue, namespace: config.TEMPORAL_NAMESPACE, temporal: config.TEMPORAL_ADDRESS }, 'worker polling');
+  log.info(
+    {
+      taskQueue: worker.options.taskQueue,
+      namespace: config.TEMPORAL_NAMESPACE,
+      temporal: config.TEMPORAL_ADDRESS,
+    },
+    'worker polling',
+  );
   stopWhenSupervisorDies(() => worker.shutdown());
   // Worker.run() resolves after the SDK's own SIGINT/SIGTERM handling has drained in-flight tasks.
   await worker.run();

@@ -20,7 +20,9 @@ export interface PlinthWorkerOptions {
 }
 
 /** The one place where the worker's activities get their real dependencies. */
-export async function createPlinthWorker(options: PlinthWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createPlinthWorker(
+  options: PlinthWorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   const identity = options.identity ?? `plinth-worker-${process.pid}@${hostname()}`;
   const connection = await NativeConnection.connect({ address: options.temporalAddress });
   const workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowBundlePath

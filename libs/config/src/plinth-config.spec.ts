@@ -14,7 +14,11 @@ describe('loadConfig', () => {
   });
 
   it('parses numbers and keeps given values', () => {
-    const config = loadConfig({ PLINTH_API_PORT: '8080', TEMPORAL_ADDRESS: 'temporal.example:7233', LOG_LEVEL: 'debug' });
+    const config = loadConfig({
+      PLINTH_API_PORT: '8080',
+      TEMPORAL_ADDRESS: 'temporal.example:7233',
+      LOG_LEVEL: 'debug',
+    });
     expect(config.PLINTH_API_PORT).toBe(8080);
     expect(config.TEMPORAL_ADDRESS).toBe('temporal.example:7233');
     expect(config.LOG_LEVEL).toBe('debug');
@@ -30,13 +34,17 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.map((p) => p.variable).sort();
     expect(problems).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PLINTH_API_PORT']);
-    expect((error as ConfigError).message).toContain('PLINTH_API_PORT: must be an integer port number between 0 and 65535 (got "eighty")');
+    expect((error as ConfigError).message).toContain(
+      'PLINTH_API_PORT: must be an integer port number between 0 and 65535 (got "eighty")',
+    );
     expect((error as ConfigError).message).toContain('DATABASE_URL: must be a PostgreSQL URL');
   });
 
   it('rejects a port out of range and a malformed Temporal address', () => {
     expect(() => loadConfig({ PLINTH_API_PORT: '70000' })).toThrow(/PLINTH_API_PORT/);
-    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost' })).toThrow(/TEMPORAL_ADDRESS: must be host:port/);
+    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost' })).toThrow(
+      /TEMPORAL_ADDRESS: must be host:port/,
+    );
   });
 
   it('stops a process with exit status 78 and a message naming the variable', () => {

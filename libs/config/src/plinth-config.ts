@@ -38,7 +38,9 @@ export class PlinthConfig {
   @Expose()
   @Transform(emptyToUndefined)
   @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a PostgreSQL URL such as postgres://user:pass@host:5432/plinth' })
+  @Matches(/^postgres(ql)?:\/\/\S+$/, {
+    message: 'must be a PostgreSQL URL such as postgres://user:pass@host:5432/plinth',
+  })
   DATABASE_URL?: string = undefined;
 
   /** host:port of a Temporal frontend. When unset, Plinth uses a `temporal` CLI on PATH or its built-in dev server. */
@@ -106,7 +108,10 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlinthConfig {
   const known = Object.keys(new PlinthConfig());
   const relevant = Object.fromEntries(known.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
-  const config = plainToInstance(PlinthConfig, relevant, { excludeExtraneousValues: true, exposeDefaultValues: true });
+  const config = plainToInstance(PlinthConfig, relevant, {
+    excludeExtraneousValues: true,
+    exposeDefaultValues: true,
+  });
   const errors = validateSync(config, { forbidUnknownValues: false });
   if (errors.length > 0) throw new ConfigError(errors.map(describe));
   return config;

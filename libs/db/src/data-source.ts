@@ -8,7 +8,10 @@ export const ENTITIES: Function[] = [];
  * Builds (does not connect) the TypeORM DataSource for a PostgreSQL URL.
  * Schema changes come only from explicit migrations ({@link runMigrations}); `synchronize` stays off.
  */
-export function createDataSource(url: string, options: { poolSize?: number; applicationName?: string } = {}): DataSource {
+export function createDataSource(
+  url: string,
+  options: { poolSize?: number; applicationName?: string } = {},
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -32,9 +35,11 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
 /** Names of migrations that exist in code but are not applied to the database. */
 export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
   const executed = new Set(
-    ((await dataSource.query(
-      `SELECT name FROM plinth_migrations WHERE to_regclass('plinth_migrations') IS NOT NULL`,
-    ).catch(() => [])) as { name: string }[]).map((r) => r.name),
+    (
+      (await dataSource
+        .query(`SELECT name FROM plinth_migrations WHERE to_regclass('plinth_migrations') IS NOT NULL`)
+        .catch(() => [])) as { name: string }[]
+    ).map((r) => r.name),
   );
   return MIGRATIONS.map((m) => m.name).filter((name) => !executed.has(name));
 }

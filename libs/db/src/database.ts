@@ -18,7 +18,10 @@ export async function provideDatabase(options: {
   onLog?: (text: string) => void;
 }): Promise<ProvidedDatabase> {
   if (options.databaseUrl) return { url: options.databaseUrl };
-  const embedded = await startEmbeddedPostgres({ baseDir: join(options.homeDir, 'postgres'), onLog: options.onLog });
+  const embedded = await startEmbeddedPostgres({
+    baseDir: join(options.homeDir, 'postgres'),
+    onLog: options.onLog,
+  });
   await embedded.ensureDatabase('plinth');
   return { url: embedded.urlFor('plinth'), embedded };
 }

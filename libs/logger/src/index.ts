@@ -12,7 +12,17 @@ export function createLogger(options: { name: string; level?: string }): Logger 
     name: options.name,
     level: options.level ?? 'info',
     redact: {
-      paths: ['password', '*.password', 'authorization', '*.authorization', 'headers.authorization', 'token', '*.token', 'privateKey', '*.privateKey'],
+      paths: [
+        'password',
+        '*.password',
+        'authorization',
+        '*.authorization',
+        'headers.authorization',
+        'token',
+        '*.token',
+        'privateKey',
+        '*.privateKey',
+      ],
       censor: '[redacted]',
     },
   });

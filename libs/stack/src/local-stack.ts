@@ -2,7 +2,13 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type PlinthConfig } from '@plinth/config';
 import { TASK_QUEUES } from '@plinth/contracts';
-import { createDataSource, findFreePort, provideDatabase, runMigrations, type RunningPostgres } from '@plinth/db';
+import {
+  createDataSource,
+  findFreePort,
+  provideDatabase,
+  runMigrations,
+  type RunningPostgres,
+} from '@plinth/db';
 import { startProcess, type SupervisedProcess } from './supervised-process';
 import { provideTemporal, type ProvidedTemporal } from './temporal-provider';
 
@@ -30,7 +36,31 @@ export type StackReporter = (line: string) => void;
  * the worker, then proves the chain end to end with a ping workflow. If any step fails, whatever
  * was started is stopped before the error propagates, so a failed start leaves nothing running.
  */
-export async function startLocalStack(report: StackReporter, env: NodeJS.ProcessEnv = process.env): Promise<LocalStack> {
+export async function startLocalStack(
+  report: StackReporter,
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+): Promise<LocalStack> {
+  const env = options.env ?? process.env;
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = (): void => reject(new Error('Start-up interrupted; stopping what was started.'));
+    if (options.signal?.aborted) fail();
+    options.signal?.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => undefined);
+  /**
+   * Every step races the abort signal, so Ctrl-C during start-up is answered at once; a resource
+   * the interrupted step still produces afterwards is released by `releaseLate`.
+   */
+  const step = <T>(work: Promise<T>, releaseLate?: (result: T) => Promise<void>): Promise<T> => {
+    if (releaseLate) {
+      void aborted.catch(() =>
+        work
+          .then(releaseLate, () => undefined)
+          .catch((e: unknown) => report(`could not clean up: ${String(e)}`)),
+      );
+    }
+    return Promise.race([work, aborted]);
+  };
   const config = loadConfig(env);
   const logDir = join(config.homeDir, 'logs');
   const started: { name: string; stop: () => Promise<void> }[] = [];
@@ -43,7 +73,12 @@ export async function startLocalStack(report: StackReporter, env: NodeJS.Process
 
   try {
     let t = performance.now();
-    const database = await provideDatabase({ databaseUrl: config.DATABASE_URL, homeDir: config.homeDir });
+    const database = await step(
+      provideDatabase({ databaseUrl: config.DATABASE_URL, homeDir: config.homeDir }),
+      async (db) => {
+        await db.embedded?.stop();
+      },
+    );
     if (database.embedded) {
       const pg: RunningPostgres = database.embedded;
       started.push({ name: 'postgres', stop: () => pg.stop() });
@@ -59,12 +94,17 @@ export async function startLocalStack(report: StackReporter, env: NodeJS.Process
     );
 
     t = performance.now();
-    const temporal = await provideTemporal({
-      temporalAddress: config.TEMPORAL_ADDRESS,
-      namespace: config.TEMPORAL_NAMESPACE,
-      logDir,
-      repoRoot: REPO_ROOT,
-    });
+    const temporal = await step(
+      provideTemporal({
+        temporalAddress: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        logDir,
+        repoRoot: REPO_ROOT,
+      }),
+      async (late) => {
+        await late.process?.stop();
+      },
+    );
     if (temporal.process) {
       const p = temporal.process;
       started.push({ name: p.name, stop: () => p.stop() });
@@ -89,11 +129,11 @@ export async function startLocalStack(report: StackReporter, env: NodeJS.Process
     pids.worker = worker.pid;
 
     const apiUrl = `http://${config.PLINTH_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.PLINTH_API_HOST}:${apiPort}`;
-    await failOnExit(waitForHealthy(apiUrl, 60_000), [api, worker]);
+    await step(failOnExit(waitForHealthy(apiUrl, 60_000), [api, worker]));
     report(`✓ API healthy at ${apiUrl} (${ms(t)})`);
 
     t = performance.now();
-    const identity = await failOnExit(pingThroughWorker(temporal.address, config), [api, worker]);
+    const identity = await step(failOnExit(pingThroughWorker(temporal.address, config), [api, worker]));
     report(`✓ Worker ${identity} ran a ping workflow on task queue ${TASK_QUEUES.deploy} (${ms(t)})`);
 
     const supervised: SupervisedProcess[] = [api, worker, ...(temporal.process ? [temporal.process] : [])];
@@ -105,7 +145,12 @@ export async function startLocalStack(report: StackReporter, env: NodeJS.Process
   }
 }
 
-function startTsProcess(name: string, entry: string, env: NodeJS.ProcessEnv, logDir: string): SupervisedProcess {
+function startTsProcess(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+): SupervisedProcess {
   return startProcess({
     name,
     command: process.execPath,

@@ -37,8 +37,21 @@ export async function provideTemporal(options: {
     return { address: options.temporalAddress, kind: 'external' };
   }
   const port = await findFreePort();
-  const searchAttributeArgs = Object.entries(PLINTH_SEARCH_ATTRIBUTES).flatMap(([n, t]) => ['--search-attribute', `${n}=${t}`]);
-  const common = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', options.namespace, ...searchAttributeArgs];
+  const searchAttributeArgs = Object.entries(PLINTH_SEARCH_ATTRIBUTES).flatMap(([n, t]) => [
+    '--search-attribute',
+    `${n}=${t}`,
+  ]);
+  const common = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    options.namespace,
+    ...searchAttributeArgs,
+  ];
   const temporalCli = findOnPath('temporal');
   let process: SupervisedProcess;
   let kind: ProvidedTemporal['kind'];
@@ -59,7 +72,13 @@ export async function provideTemporal(options: {
     process = startProcess({
       name: 'temporal (built-in dev server)',
       command: globalThis.process.execPath,
-      args: [join(options.repoRoot, 'apps/devserver/bin/plinth-devserver.js'), ...common, '--headless', '--log-level', 'info'],
+      args: [
+        join(options.repoRoot, 'apps/devserver/bin/plinth-devserver.js'),
+        ...common,
+        '--headless',
+        '--log-level',
+        'info',
+      ],
       env: globalThis.process.env,
       logFile: join(options.logDir, 'devserver.log'),
     });

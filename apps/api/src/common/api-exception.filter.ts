@@ -21,18 +21,34 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   private render(exception: unknown): { status: number; body: ApiErrorBody } {
     if (exception instanceof ApiError) {
-      return { status: exception.status, body: { code: exception.code, message: exception.message, details: exception.details } };
+      return {
+        status: exception.status,
+        body: { code: exception.code, message: exception.message, details: exception.details },
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const payload = exception.getResponse();
-      const messages = typeof payload === 'object' && payload !== null ? (payload as { message?: unknown }).message : payload;
+      const messages =
+        typeof payload === 'object' && payload !== null
+          ? (payload as { message?: unknown }).message
+          : payload;
       if (status === HttpStatus.BAD_REQUEST && Array.isArray(messages)) {
-        return { status, body: { code: 'VALIDATION_FAILED', message: 'The request is invalid.', details: { problems: messages } } };
+        return {
+          status,
+          body: {
+            code: 'VALIDATION_FAILED',
+            message: 'The request is invalid.',
+            details: { problems: messages },
+          },
+        };
       }
       const message = typeof messages === 'string' ? messages : exception.message;
       return { status, body: { code: HttpStatus[status] ?? 'HTTP_ERROR', message } };
     }
-    return { status: 500, body: { code: 'INTERNAL', message: 'Something went wrong on the server; the log has the details.' } };
+    return {
+      status: 500,
+      body: { code: 'INTERNAL', message: 'Something went wrong on the server; the log has the details.' },
+    };
   }
 }

@@ -12,7 +12,10 @@ export class HealthController {
   /** Liveness and readiness in one: 200 when PostgreSQL and Temporal both answer, 503 otherwise. */
   @Get('healthz')
   @ApiOkResponse({ type: HealthResponseDto, description: 'PostgreSQL and Temporal are reachable' })
-  @ApiServiceUnavailableResponse({ type: HealthResponseDto, description: 'A dependency is down; `checks` says which' })
+  @ApiServiceUnavailableResponse({
+    type: HealthResponseDto,
+    description: 'A dependency is down; `checks` says which',
+  })
   async healthz(@Res({ passthrough: true }) response: Response): Promise<HealthResponseDto> {
     const result = await this.health.check();
     response.status(result.status === 'ok' ? 200 : 503);

@@ -46,14 +46,27 @@ export class HealthService {
 
   private async checkTemporal(): Promise<TemporalCheckDto> {
     const started = performance.now();
-    const base = { address: this.config.TEMPORAL_ADDRESS ?? '(not configured)', namespace: this.config.TEMPORAL_NAMESPACE };
+    const base = {
+      address: this.config.TEMPORAL_ADDRESS ?? '(not configured)',
+      namespace: this.config.TEMPORAL_NAMESPACE,
+    };
     try {
       const info = await this.temporal.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () =>
         this.temporal.workflowService.getSystemInfo({}),
       );
-      return { ...base, ok: true, latencyMs: elapsed(started), serverVersion: info.serverVersion ?? undefined };
+      return {
+        ...base,
+        ok: true,
+        latencyMs: elapsed(started),
+        serverVersion: info.serverVersion ?? undefined,
+      };
     } catch (error) {
-      return { ...base, ok: false, latencyMs: elapsed(started), error: `Temporal did not answer: ${describe(error)}` };
+      return {
+        ...base,
+        ok: false,
+        latencyMs: elapsed(started),
+        error: `Temporal did not answer: ${describe(error)}`,
+      };
     }
   }
 }
@@ -69,7 +82,10 @@ function describe(error: unknown): string {
 async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS} ms`)),
+      CHECK_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([work, timeout]);

@@ -6,10 +6,7 @@ import { alreadyExists, invalidArgument } from '../errors';
 import { temporal } from '../proto';
 import { msToProto } from '../time';
 import type { WorkflowStore } from '../state/store';
-import type { HandlerTable } from './types';
-
-type ws = typeof temporal.api.workflowservice.v1;
-type Req<K extends keyof ws> = ws[K] extends { create(p?: infer P): unknown } ? P : never;
+import type { HandlerTable, Req } from './types';
 
 /** Reported as the server version; sdk-core only logs it. */
 export const DEV_SERVER_VERSION = '1.27.0-plinth-devserver';

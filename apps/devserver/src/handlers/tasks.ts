@@ -3,15 +3,11 @@
  * completions, failures, heartbeats and query answers that come back with task tokens.
  */
 import { invalidArgument, notFound } from '../errors';
-import { type temporal } from '../proto';
 import { decodeTaskToken, type TaskToken } from '../task-token';
 import { nextRetryDelayMs, type ActivityState } from '../state/activity';
 import type { WorkflowStore } from '../state/store';
 import { completeWorkflowTask, failWorkflowTask } from '../state/workflow-task';
-import type { CallContext, HandlerTable } from './types';
-
-type ws = typeof temporal.api.workflowservice.v1;
-type Req<K extends keyof ws> = ws[K] extends { create(p?: infer P): unknown } ? P : never;
+import type { CallContext, HandlerTable, Req } from './types';
 
 /** Timing knobs for task polls. */
 export interface TaskPollOptions {

@@ -15,3 +15,20 @@ export type Handler = (request: any, ctx: CallContext) => Promise<object>;
 
 /** Handlers by RPC method name (e.g. `StartWorkflowExecution`). Missing names are UNIMPLEMENTED. */
 export type HandlerTable = Record<string, Handler>;
+
+type WorkflowServiceTypes = typeof import('../proto').temporal.api.workflowservice.v1;
+type OperatorServiceTypes = typeof import('../proto').temporal.api.operatorservice.v1;
+
+/** The request properties type of a WorkflowService message, e.g. `Req<'StartWorkflowExecutionRequest'>`. */
+export type Req<K extends keyof WorkflowServiceTypes> = WorkflowServiceTypes[K] extends {
+  create(p?: infer P): unknown;
+}
+  ? P
+  : never;
+
+/** The request properties type of an OperatorService message. */
+export type OpReq<K extends keyof OperatorServiceTypes> = OperatorServiceTypes[K] extends {
+  create(p?: infer P): unknown;
+}
+  ? P
+  : never;

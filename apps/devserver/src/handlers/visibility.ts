@@ -19,12 +19,7 @@ import {
   type CompiledVisibilityQuery,
   type VisibilityRecord,
 } from '../visibility';
-import type { HandlerTable } from './types';
-
-type ws = typeof temporal.api.workflowservice.v1;
-type Req<K extends keyof ws> = ws[K] extends { create(p?: infer P): unknown } ? P : never;
-type os = typeof temporal.api.operatorservice.v1;
-type OpReq<K extends keyof os> = os[K] extends { create(p?: infer P): unknown } ? P : never;
+import type { HandlerTable, OpReq, Req } from './types';
 
 function compile(
   query: string,

@@ -11,10 +11,7 @@ import { executionInfo } from '../state/visibility-records';
 import type { Run } from '../state/run';
 import type { WorkflowStore } from '../state/store';
 import { InvalidSearchAttributeError, decodeSearchAttributes } from '../visibility';
-import type { CallContext, HandlerTable } from './types';
-
-type ws = typeof temporal.api.workflowservice.v1;
-type Req<K extends keyof ws> = ws[K] extends { create(p?: infer P): unknown } ? P : never;
+import type { CallContext, HandlerTable, Req } from './types';
 
 const HistoryFilter = temporal.api.enums.v1.HistoryEventFilterType;
 const Stage = temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage;
@@ -329,7 +326,10 @@ export function workflowHandlers(store: WorkflowStore, options: LongPollOptions)
       throw invalidArgument('Update-with-start: the update must target the started workflow id.');
     }
     const namespace = req.namespace ?? '';
-    const started = (await table.StartWorkflowExecution!({ ...start, namespace }, ctx)) as { runId: string; started: boolean };
+    const started = (await table.StartWorkflowExecution!({ ...start, namespace }, ctx)) as {
+      runId: string;
+      started: boolean;
+    };
     const updated = await table.UpdateWorkflowExecution!(
       { ...update, namespace, workflowExecution: { workflowId: start.workflowId, runId: started.runId } },
       ctx,

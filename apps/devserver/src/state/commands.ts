@@ -262,7 +262,7 @@ export function applyCommand(run: Run, c: ICommand, completedId: number, identit
       run.close(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, {
         result: c.completeWorkflowExecutionCommandAttributes?.result ?? null,
         workflowTaskCompletedEventId: completedId,
-        newExecutionRunId: '',
+        newExecutionRunId: startNextCronRun(run),
       });
       return;
     case CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION:
@@ -356,7 +356,9 @@ function failWorkflow(run: Run, failure: temporal.api.failure.v1.IFailure | null
     }
   }
   let newExecutionRunId = '';
-  if (retryState === RetryState.RETRY_STATE_IN_PROGRESS) {
+  if (retryState !== RetryState.RETRY_STATE_IN_PROGRESS) {
+    newExecutionRunId = startNextCronRun(run);
+  } else {
     const { run: next } = run.store.startWorkflow(
       run.namespace,
       {
@@ -371,6 +373,7 @@ function failWorkflow(run: Run, failure: temporal.api.failure.v1.IFailure | null
         memo: start.memo ?? null,
         searchAttributes: start.searchAttributes ?? null,
         retryPolicy: start.retryPolicy ?? null,
+        cronSchedule: start.cronSchedule ?? '',
         identity: start.identity ?? '',
       },
       {
@@ -393,6 +396,42 @@ function failWorkflow(run: Run, failure: temporal.api.failure.v1.IFailure | null
     workflowTaskCompletedEventId: completedId,
     newExecutionRunId,
   });
+}
+
+/**
+ * For a cron workflow that completed or failed (for good), starts the next run, whose first task
+ * waits for the next cron time. Returns its run id, or '' for a non-cron workflow.
+ */
+function startNextCronRun(run: Run): string {
+  const start = run.startAttributes;
+  if (!start.cronSchedule) return '';
+  const { run: next } = run.store.startWorkflow(
+    run.namespace,
+    {
+      workflowId: run.workflowId,
+      workflowType: start.workflowType,
+      taskQueue: start.taskQueue,
+      input: start.input ?? null,
+      workflowRunTimeout: start.workflowRunTimeout ?? null,
+      workflowExecutionTimeout: start.workflowExecutionTimeout ?? null,
+      workflowTaskTimeout: start.workflowTaskTimeout ?? null,
+      header: start.header ?? null,
+      memo: start.memo ?? null,
+      searchAttributes: start.searchAttributes ?? null,
+      retryPolicy: start.retryPolicy ?? null,
+      cronSchedule: start.cronSchedule,
+      identity: start.identity ?? '',
+    },
+    {
+      parent: run.parent,
+      continuedFrom: {
+        runId: run.runId,
+        firstExecutionRunId: start.firstExecutionRunId || run.runId,
+        initiator: temporal.api.enums.v1.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE,
+      },
+    },
+  );
+  return next.runId;
 }
 
 /** Closes `run` with ContinuedAsNew and starts the next run of the chain (same workflow id). */

@@ -9,6 +9,7 @@ import { temporal } from '../proto';
 import { durationMs, int64, msToProto } from '../time';
 import { TaskQueueRegistry } from '../task-queue';
 import type { SearchAttributeType } from '../visibility/ports';
+import { compileScheduleSpec } from '../schedules/spec';
 import { QueryDispatcher } from './queries';
 import { Run, type ParentLink } from './run';
 
@@ -69,6 +70,21 @@ export interface StartOptions {
 export interface StartResult {
   run: Run;
   started: boolean;
+}
+
+/**
+ * Milliseconds from `now` to the next time `cron` matches (Temporal cron syntax, incl. `@every`).
+ * An invalid expression is INVALID_ARGUMENT.
+ */
+export function untilNextCronMs(cron: string, now: number): number {
+  let next: number | undefined;
+  try {
+    next = compileScheduleSpec({ cronString: [cron] }).next(now)?.nominal;
+  } catch (err) {
+    throw invalidArgument(`Invalid CronSchedule: ${(err as Error).message}`);
+  }
+  if (next === undefined) throw invalidArgument(`Invalid CronSchedule: "${cron}" never matches.`);
+  return Math.max(0, next - now);
 }
 
 /** Limits that keep garbage requests from making the server allocate without bound. */
@@ -206,7 +222,12 @@ export class WorkflowStore {
 
     const runId = randomUUID();
     const now = this.now();
-    const firstTaskDelayMs = options.firstTaskDelayMs ?? durationMs(request.workflowStartDelay);
+    // A cron workflow's first task waits for the next cron time (unless a retry sets the delay).
+    const firstTaskDelayMs =
+      options.firstTaskDelayMs ??
+      (request.cronSchedule
+        ? untilNextCronMs(request.cronSchedule, now)
+        : durationMs(request.workflowStartDelay));
     const searchAttributes = {
       indexedFields: {
         ...(request.searchAttributes?.indexedFields ?? {}),
@@ -369,6 +390,7 @@ export class WorkflowStore {
     const close = run.closeEvent;
     const continued =
       run.status === Status.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW ||
+      !!close?.workflowExecutionCompletedEventAttributes?.newExecutionRunId ||
       !!close?.workflowExecutionFailedEventAttributes?.newExecutionRunId ||
       !!close?.workflowExecutionTimedOutEventAttributes?.newExecutionRunId;
     if (run.parent && !continued) {
@@ -424,6 +446,25 @@ export class WorkflowStore {
           parent.append(EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED, common);
       }
     });
+  }
+
+  /**
+   * Forgets runs closed more than `retentionMs` ago (the namespace retention period), so a
+   * long-lived embedded server does not grow without bound. Returns how many were dropped.
+   */
+  purgeClosedRuns(retentionMs: number): number {
+    const cutoff = this.now() - retentionMs;
+    let dropped = 0;
+    for (const ns of this.namespaces.values()) {
+      for (const [runId, run] of ns.runs) {
+        if (run.isRunning || (run.closeTimeMs ?? Infinity) > cutoff) continue;
+        // Children still report to a retained parent; a purged parent is simply not found.
+        ns.runs.delete(runId);
+        if (ns.current.get(run.workflowId) === run) ns.current.delete(run.workflowId);
+        dropped += 1;
+      }
+    }
+    return dropped;
   }
 
   /** Clears every timer and ends every long poll (server shutdown). */

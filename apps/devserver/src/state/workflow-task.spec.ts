@@ -266,6 +266,22 @@ describe('activities', () => {
   });
 });
 
+describe('retention', () => {
+  it('forgets runs closed longer ago than the retention period, never open ones', async () => {
+    await start('closed');
+    await start('open');
+    await api.TerminateWorkflowExecution!(
+      { namespace: 'default', workflowExecution: { workflowId: 'closed' }, reason: 'done' },
+      ctx(),
+    );
+    expect(store.purgeClosedRuns(60_000)).toBe(0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.purgeClosedRuns(10)).toBe(1);
+    expect(() => store.findRun('default', 'closed')).toThrow(/not found/);
+    expect(store.findRun('default', 'open').isRunning).toBe(true);
+  });
+});
+
 describe('task queue', () => {
   it('never hands a task to a poll that was cancelled', async () => {
     const queue = new TaskQueue<string>();

@@ -6,7 +6,8 @@ import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from './embedded-postgres-server';
 
-const isAlive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+const isAlive = (pid: number): boolean =>
+  existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 const dirs: string[] = [];
 const tempDir = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'plinth-pg-spec-'));
@@ -58,8 +59,21 @@ describe('startEmbeddedPostgres', () => {
       .catch((e) => { console.error(e); process.exit(1); });`;
     const result = spawnSync(
       'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-r', '@swc-node/register', '-e', script],
-      { cwd: resolve(__dirname, '../../../..'), encoding: 'utf8', env: { ...process.env, HOME: baseDir, SWC_NODE_CACHE: 'false' } },
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        '-r',
+        '@swc-node/register',
+        '-e',
+        script,
+      ],
+      {
+        cwd: resolve(__dirname, '../../../..'),
+        encoding: 'utf8',
+        env: { ...process.env, HOME: baseDir, SWC_NODE_CACHE: 'false' },
+      },
     );
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/READY \d+\nSTOPPED/);

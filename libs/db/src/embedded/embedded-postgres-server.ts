@@ -1,8 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { findFreePort } from './free-port';
 import { resolvePostgresBinaries } from './postgres-binaries';
@@ -51,20 +51,36 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const runAs = userInfo().uid === 0 ? ensurePostgresUser() : undefined;
   const dataDir = join(options.baseDir, 'data');
   mkdirSync(options.baseDir, { recursive: true });
-  // The postgres user must be able to reach data/ through baseDir (traverse only, no listing).
-  if (runAs) chmodSync(options.baseDir, 0o711);
+  if (runAs) makeTraversable(options.baseDir);
   const password = readOrCreatePassword(join(options.baseDir, 'password'));
   stopOrphanPostmaster(dataDir);
 
   const log = options.onLog ?? (() => undefined);
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(binaries.initdb, dataDir, password, runAs, log);
+  if (!existsSync(join(dataDir, 'PG_VERSION')))
+    await initialise(binaries.initdb, dataDir, password, runAs, log);
 
   const port = options.port ?? (await findFreePort());
   const child = spawn(
     binaries.postgres,
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'fsync=off',
+    ],
     // Own process group: a terminal's Ctrl-C reaches the supervisor, which stops PostgreSQL last.
-    { ...runAs, env: { ...process.env, LC_MESSAGES: 'C' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+    {
+      ...runAs,
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
   );
   await waitUntilReady(child, log, port, dataDir);
 
@@ -103,6 +119,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 type RunAs = { uid: number; gid: number };
 
+/**
+ * The postgres user must reach data/ through every folder above it. baseDir and its parent
+ * (Plinth's home, often a private temp folder) get search-only permission for others (o+x, no
+ * listing); a folder further up that blocks the way is reported rather than changed.
+ */
+function makeTraversable(baseDir: string): void {
+  const ownFolders = [resolve(baseDir), dirname(resolve(baseDir))];
+  for (const folder of ownFolders) chmodSync(folder, statSync(folder).mode | 0o711);
+  for (let folder = dirname(ownFolders[1]!); ; folder = dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the 'postgres' user when Plinth runs as root, and it cannot enter ${folder}. ` +
+          `Set PLINTH_HOME to a folder outside it, or allow it with: chmod o+x ${folder}`,
+      );
+    }
+    if (folder === dirname(folder)) break;
+  }
+}
+
 async function initialise(
   initdb: string,
   dataDir: string,
@@ -119,15 +154,27 @@ async function initialise(
     chownSync(pwfile, runAs.uid, runAs.gid);
   }
   try {
-    const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--no-sync'];
+    const args = [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${USER}`,
+      `--pwfile=${pwfile}`,
+      '--no-sync',
+    ];
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(initdb, args, { ...runAs, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(initdb, args, {
+        ...runAs,
+        env: { ...process.env, LC_ALL: 'C' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => log(chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.once('error', reject);
       child.once('exit', (code) =>
-        code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}) in ${dataDir}: ${output.trim()}`)),
+        code === 0
+          ? resolve()
+          : reject(new Error(`initdb failed (exit ${code}) in ${dataDir}: ${output.trim()}`)),
       );
     });
   } finally {
@@ -135,12 +182,21 @@ async function initialise(
   }
 }
 
-function waitUntilReady(child: ChildProcess, log: (text: string) => void, port: number, dataDir: string): Promise<void> {
+function waitUntilReady(
+  child: ChildProcess,
+  log: (text: string) => void,
+  port: number,
+  dataDir: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`PostgreSQL did not become ready within ${START_TIMEOUT_MS / 1000}s (port ${port}, data ${dataDir}).`));
+      reject(
+        new Error(
+          `PostgreSQL did not become ready within ${START_TIMEOUT_MS / 1000}s (port ${port}, data ${dataDir}).`,
+        ),
+      );
     }, START_TIMEOUT_MS);
     const onData = (chunk: Buffer): void => {
       const text = chunk.toString();
@@ -159,7 +215,9 @@ function waitUntilReady(child: ChildProcess, log: (text: string) => void, port: 
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`PostgreSQL exited during start-up (exit ${code}) on port ${port}: ${lastLines(output)}`));
+      reject(
+        new Error(`PostgreSQL exited during start-up (exit ${code}) on port ${port}: ${lastLines(output)}`),
+      );
     });
   });
 }

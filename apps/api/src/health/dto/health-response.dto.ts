@@ -39,7 +39,10 @@ export class HealthChecksDto {
 }
 
 export class HealthResponseDto {
-  @ApiProperty({ enum: ['ok', 'degraded'], description: '`ok` when every dependency answered; otherwise the status is 503' })
+  @ApiProperty({
+    enum: ['ok', 'degraded'],
+    description: '`ok` when every dependency answered; otherwise the status is 503',
+  })
   status!: 'ok' | 'degraded';
 
   @ApiProperty({ example: '0.1.0' })

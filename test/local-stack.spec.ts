@@ -1,0 +1,69 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '..');
+const home = mkdtempSync(join(tmpdir(), 'plinth-up-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+const env = { ...process.env, PLINTH_HOME: home, PLINTH_API_PORT: '0', TEMPORAL_ADDRESS: '', DATABASE_URL: '' };
+const cli = ['-r', '@swc-node/register', join(root, 'apps/cli/src/main.ts')];
+
+/** A live, non-zombie process. */
+const isAlive = (pid: number): boolean =>
+  existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+
+function pidsFrom(output: string): number[] {
+  const line = /Processes\s+(.*)/.exec(output)?.[1] ?? '';
+  return [...line.matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
+}
+
+describe('plinth up (the stack behind npm start)', () => {
+  it('brings up PostgreSQL, Temporal, API and worker, self-checks, and with --exit leaves nothing running', () => {
+    const result = spawnSync(process.execPath, [...cli, 'up', '--exit'], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+    expect(result.stderr).not.toMatch(/✗/);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/✓ PostgreSQL embedded on 127\.0\.0\.1:\d+/);
+    expect(result.stdout).toContain("✓ Temporal (Plinth's built-in dev server)");
+    expect(result.stdout).toMatch(/✓ API healthy at http:\/\/127\.0\.0\.1:\d+/);
+    expect(result.stdout).toMatch(/✓ Worker \S+ ran a ping workflow/);
+    const pids = pidsFrom(result.stdout);
+    expect(pids).toHaveLength(4);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('keeps running until Ctrl-C, then stops every process it started', async () => {
+    const child = spawn(process.execPath, [...cli, 'up'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 90_000;
+    while (!output.includes('Press Ctrl-C') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(output).toContain('Press Ctrl-C');
+    const pids = pidsFrom(output);
+    expect(pids.filter(isAlive)).toHaveLength(4);
+    const apiUrl = /API\s+(http:\S+)/.exec(output)?.[1];
+    const health = (await (await fetch(`${apiUrl}/healthz`)).json()) as { status: string };
+    expect(health.status).toBe('ok');
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('Stopped everything.');
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('refuses a bad variable by name and starts nothing', () => {
+    const result = spawnSync(process.execPath, [...cli, 'up', '--exit'], {
+      cwd: root,
+      env: { ...env, PLINTH_API_PORT: 'not-a-port' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('PLINTH_API_PORT: must be an integer port number');
+    expect(result.stdout).not.toContain('✓ PostgreSQL');
+  });
+});
