@@ -23,7 +23,15 @@ const bannedInWorkflows = [
 
 export default tseslint.config(
   {
-    ignores: ['workflows/test-fixtures/**', '**/node_modules/**', '**/dist/**', '.plinth/**', '.nx/**', 'coverage/**', 'test-artifacts/**'],
+    ignores: [
+      'workflows/test-fixtures/**',
+      '**/node_modules/**',
+      '**/dist/**',
+      '.plinth/**',
+      '.nx/**',
+      'coverage/**',
+      'test-artifacts/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -37,7 +45,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -47,11 +58,53 @@ export default tseslint.config(
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:util', 'type:domain', 'type:contracts'] },
-            { sourceTag: 'type:driver', onlyDependOnLibsWithTags: ['type:util', 'type:domain', 'type:contracts', 'type:driver'] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:util', 'type:domain', 'type:contracts', 'type:data', 'type:driver', 'type:feature', 'type:app'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:domain', 'type:contracts', 'type:data', 'type:driver', 'type:feature', 'type:testing', 'type:app'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:util', 'type:domain', 'type:contracts', 'type:data', 'type:driver', 'type:feature', 'type:testing', 'type:app', 'type:workflow'] },
+            {
+              sourceTag: 'type:data',
+              onlyDependOnLibsWithTags: ['type:util', 'type:domain', 'type:contracts'],
+            },
+            {
+              sourceTag: 'type:driver',
+              onlyDependOnLibsWithTags: ['type:util', 'type:domain', 'type:contracts', 'type:driver'],
+            },
+            {
+              sourceTag: 'type:feature',
+              onlyDependOnLibsWithTags: [
+                'type:util',
+                'type:domain',
+                'type:contracts',
+                'type:data',
+                'type:driver',
+                'type:feature',
+                'type:app',
+              ],
+            },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: [
+                'type:util',
+                'type:domain',
+                'type:contracts',
+                'type:data',
+                'type:driver',
+                'type:feature',
+                'type:testing',
+                'type:app',
+              ],
+            },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [
+                'type:util',
+                'type:domain',
+                'type:contracts',
+                'type:data',
+                'type:driver',
+                'type:feature',
+                'type:testing',
+                'type:app',
+                'type:workflow',
+              ],
+            },
           ],
         },
       ],
@@ -67,10 +120,14 @@ export default tseslint.config(
         {
           paths: bannedInWorkflows.map((name) => ({
             name,
-            message: 'Workflow code must be deterministic: do I/O in an activity and call it with proxyActivities.',
+            message:
+              'Workflow code must be deterministic: do I/O in an activity and call it with proxyActivities.',
           })),
           patterns: [
-            { group: ['@nestjs/*'], message: 'Workflow code must not import NestJS; put it in an activity or the API.' },
+            {
+              group: ['@nestjs/*'],
+              message: 'Workflow code must not import NestJS; put it in an activity or the API.',
+            },
             { group: ['node:*'], message: 'Workflow code must not import Node built-ins.' },
           ],
         },
@@ -80,7 +137,15 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+      },
+    },
   },
   prettier,
 );

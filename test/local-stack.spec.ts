@@ -8,7 +8,13 @@ const root = resolve(__dirname, '..');
 const home = mkdtempSync(join(tmpdir(), 'plinth-up-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-const env = { ...process.env, PLINTH_HOME: home, PLINTH_API_PORT: '0', TEMPORAL_ADDRESS: '', DATABASE_URL: '' };
+const env = {
+  ...process.env,
+  PLINTH_HOME: home,
+  PLINTH_API_PORT: '0',
+  TEMPORAL_ADDRESS: '',
+  DATABASE_URL: '',
+};
 const cli = ['-r', '@swc-node/register', join(root, 'apps/cli/src/main.ts')];
 
 /** A live, non-zombie process. */
@@ -22,7 +28,12 @@ function pidsFrom(output: string): number[] {
 
 describe('plinth up (the stack behind npm start)', () => {
   it('brings up PostgreSQL, Temporal, API and worker, self-checks, and with --exit leaves nothing running', () => {
-    const result = spawnSync(process.execPath, [...cli, 'up', '--exit'], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(process.execPath, [...cli, 'up', '--exit'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(result.stderr).not.toMatch(/✗/);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/✓ PostgreSQL embedded on 127\.0\.0\.1:\d+/);
@@ -35,13 +46,18 @@ describe('plinth up (the stack behind npm start)', () => {
   });
 
   it('keeps running until Ctrl-C, then stops every process it started', async () => {
-    const child = spawn(process.execPath, [...cli, 'up'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...cli, 'up'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const deadline = Date.now() + 90_000;
-    while (!output.includes('Press Ctrl-C') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (!output.includes('Press Ctrl-C') && child.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     expect(output).toContain('Press Ctrl-C');
     const pids = pidsFrom(output);
     expect(pids.filter(isAlive)).toHaveLength(4);

@@ -1,2 +1,4 @@
-/** Plinth's version, from the workspace's package.json; reported by the API and workers. */
-export const PLINTH_VERSION: string = (require('../../../package.json') as { version: string }).version;
+import { version } from '../package.json';
+
+/** Plinth's version, kept equal across the workspace's package.json files; reported by the API and workers. */
+export const PLINTH_VERSION: string = version;

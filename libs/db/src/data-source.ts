@@ -2,7 +2,7 @@ import { DataSource, type Migration } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
 /** Every entity Plinth persists. */
-export const ENTITIES: Function[] = [];
+export const ENTITIES: (new () => object)[] = [];
 
 /**
  * Builds (does not connect) the TypeORM DataSource for a PostgreSQL URL.

@@ -1,4 +1,4 @@
-import { HttpStatus } from '@nestjs/common';
+import type { HttpStatus } from '@nestjs/common';
 
 /**
  * An error meant for API clients: a stable machine-readable `code`, an operator-readable

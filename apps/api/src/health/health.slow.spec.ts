@@ -6,6 +6,9 @@ import { startDevServer, type DevServerHandle } from '@plinth/devserver';
 import { createLogger } from '@plinth/logger';
 import { createTestDatabase, type TestDatabase } from '@plinth/testing';
 import { createApiApp } from '../api-app';
+import type { HealthResponseDto } from './dto/health-response.dto';
+
+type HealthBody = HealthResponseDto;
 
 describe('GET /healthz', () => {
   let db: TestDatabase;
@@ -17,7 +20,12 @@ describe('GET /healthz', () => {
     const config = loadConfig({ TEMPORAL_ADDRESS: temporalAddress, PLINTH_API_PORT: '0' });
     const temporal = Connection.lazy({ address: temporalAddress });
     connections.push(temporal);
-    const app = await createApiApp({ config, dataSource: db.dataSource, temporal, logger: createLogger({ name: 'test', level: 'silent' }) });
+    const app = await createApiApp({
+      config,
+      dataSource: db.dataSource,
+      temporal,
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    });
     apps.push(app);
     await app.listen(0, '127.0.0.1');
     return app.getUrl();
@@ -38,12 +46,16 @@ describe('GET /healthz', () => {
     const url = await startApi(temporalServer.address);
     const response = await fetch(`${url}/healthz`);
     expect(response.status).toBe(200);
-    const body = (await response.json()) as Record<string, any>;
+    const body = (await response.json()) as HealthBody;
     expect(body.status).toBe('ok');
     expect(body.checks.database).toMatchObject({ ok: true, pendingMigrations: [] });
     expect(body.checks.database.instanceId).toMatch(/^[0-9a-f-]{36}$/);
     expect(body.checks.database.latencyMs).toBeGreaterThan(0);
-    expect(body.checks.temporal).toMatchObject({ ok: true, address: temporalServer.address, namespace: 'default' });
+    expect(body.checks.temporal).toMatchObject({
+      ok: true,
+      address: temporalServer.address,
+      namespace: 'default',
+    });
     expect(body.checks.temporal.latencyMs).toBeGreaterThan(0);
   });
 
@@ -51,7 +63,7 @@ describe('GET /healthz', () => {
     const url = await startApi('127.0.0.1:1');
     const response = await fetch(`${url}/healthz`);
     expect(response.status).toBe(503);
-    const body = (await response.json()) as Record<string, any>;
+    const body = (await response.json()) as HealthBody;
     expect(body.status).toBe('degraded');
     expect(body.checks.database.ok).toBe(true);
     expect(body.checks.temporal.ok).toBe(false);
