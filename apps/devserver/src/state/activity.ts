@@ -146,7 +146,9 @@ export class ActivityState {
     if (
       attempt === 1 &&
       this.timeouts.scheduleToStartMs > 0 &&
-      this.timeouts.scheduleToStartMs < this.timeouts.scheduleToCloseMs
+      // Equal to schedule-to-close it would only race the overall timeout, which reports itself.
+      (this.timeouts.scheduleToCloseMs === 0 ||
+        this.timeouts.scheduleToStartMs < this.timeouts.scheduleToCloseMs)
     ) {
       this.attemptTimers.push(
         this.run.setTimer(this.timeouts.scheduleToStartMs, () => {

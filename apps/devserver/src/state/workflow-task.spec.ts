@@ -240,6 +240,66 @@ describe('activities', () => {
     );
   });
 
+  const timedOut = (workflowId: string) =>
+    store.findRun('default', workflowId).history.events.find((e) => e.activityTaskTimedOutEventAttributes)
+      ?.activityTaskTimedOutEventAttributes;
+
+  it('times out an activity nobody picks up (schedule-to-start), without a Started event', async () => {
+    await start('s2s');
+    const attrs = {
+      ...scheduleActivity.scheduleActivityTaskCommandAttributes,
+      taskQueue: { name: 'nobody-polls' },
+      scheduleToStartTimeout: msToProto(50),
+    };
+    await complete((await pollWft()).taskToken, [
+      { ...scheduleActivity, scheduleActivityTaskCommandAttributes: attrs },
+    ]);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(timedOut('s2s')?.failure?.timeoutFailureInfo?.timeoutType).toBe(
+      temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_START,
+    );
+    expect(Number(timedOut('s2s')?.startedEventId)).toBe(0);
+    expect(types('s2s')).not.toContain('ACTIVITY_TASK_STARTED');
+  });
+
+  it('stops retrying at schedule-to-close with retry state TIMEOUT and the last failure', async () => {
+    await start('s2c');
+    const attrs = {
+      ...scheduleActivity.scheduleActivityTaskCommandAttributes,
+      scheduleToCloseTimeout: msToProto(150),
+      retryPolicy: { initialInterval: msToProto(10), backoffCoefficient: 1 },
+    };
+    await complete((await pollWft()).taskToken, [
+      { ...scheduleActivity, scheduleActivityTaskCommandAttributes: attrs },
+    ]);
+    const run = store.findRun('default', 's2c');
+    const deadline = Date.now() + 2_000;
+    while (run.activities.size > 0 && Date.now() < deadline) {
+      const task = await store.activityTaskQueue('default', 'tq').poll('test', 100);
+      if (task) {
+        await api.RespondActivityTaskFailed!(
+          {
+            namespace: 'default',
+            taskToken: task.taskToken,
+            failure: { message: `attempt ${task.attempt}` },
+          },
+          ctx(),
+        );
+      }
+    }
+    // Either the next retry would start past the deadline (ActivityTaskFailed) or the deadline
+    // passed while an attempt was queued (ActivityTaskTimedOut, last failure as the cause).
+    const failed = run.history.events.find(
+      (e) => e.activityTaskFailedEventAttributes,
+    )?.activityTaskFailedEventAttributes;
+    const timedOutAttrs = timedOut('s2c');
+    const terminal = failed ?? timedOutAttrs;
+    expect(terminal?.retryState).toBe(temporal.api.enums.v1.RetryState.RETRY_STATE_TIMEOUT);
+    const lastFailure = failed ? failed.failure : timedOutAttrs?.failure?.cause;
+    expect(lastFailure?.message).toMatch(/^attempt \d+$/);
+    expect(types('s2c').filter((t) => t === 'ACTIVITY_TASK_STARTED').length).toBeLessThanOrEqual(1);
+  });
+
   it('normalises timeouts as the real server does', () => {
     expect(normalizeActivityTimeouts({ startToCloseTimeout: msToProto(1000) }, 0)).toEqual({
       scheduleToCloseMs: 0,
