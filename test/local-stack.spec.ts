@@ -71,6 +71,39 @@ describe('plinth up (the stack behind npm start)', () => {
     expect(pids.filter(isAlive)).toEqual([]);
   });
 
+  it('after the runner is killed with SIGKILL, its children stop and the next start clears the database', async () => {
+    const child = spawn(process.execPath, [...cli, 'up'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 90_000;
+    while (!output.includes('Press Ctrl-C') && child.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    const pids = Object.fromEntries(
+      [.../Processes\s+(.*)/.exec(output)![1]!.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]),
+    );
+    child.kill('SIGKILL');
+    const supervised = [pids.api!, pids.worker!, pids.temporal!];
+    const gone = Date.now() + 20_000;
+    while (supervised.some(isAlive) && Date.now() < gone) await new Promise((r) => setTimeout(r, 250));
+    expect(supervised.filter(isAlive)).toEqual([]);
+
+    // PostgreSQL cannot watch its parent; the next start finds the orphan through postmaster.pid and stops it.
+    expect(isAlive(pids.postgres!)).toBe(true);
+    const next = spawnSync(process.execPath, [...cli, 'up', '--exit'], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(next.status).toBe(0);
+    expect(isAlive(pids.postgres!)).toBe(false);
+    expect(pidsFrom(next.stdout).filter(isAlive)).toEqual([]);
+  });
+
   it('refuses a bad variable by name and starts nothing', () => {
     const result = spawnSync(process.execPath, [...cli, 'up', '--exit'], {
       cwd: root,

@@ -3,6 +3,7 @@
  * `temporal server start-dev` flags, so TestWorkflowEnvironment.createLocal can spawn it).
  * Exits cleanly on SIGTERM/SIGINT.
  */
+import { stopWhenSupervisorDies } from '@plinth/config';
 import { DEV_SERVER_USAGE, parseDevServerArgs } from './cli/args';
 import { createLogger } from './logger';
 import { startDevServer } from './server';
@@ -45,6 +46,8 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Started by Plinth's stack runner: go when it goes, even if it was killed with SIGKILL.
+  stopWhenSupervisorDies(() => shutdown('supervisor gone'));
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** A child process the stack runner started and will stop, by PID. */
@@ -26,20 +26,20 @@ export function startProcess(options: {
   cwd?: string;
 }): SupervisedProcess {
   mkdirSync(dirname(options.logFile), { recursive: true });
-  const log = createWriteStream(options.logFile, { flags: 'a' });
+  // The child writes its log file itself (not through a pipe to the runner), so its output, and
+  // its ability to shut down cleanly, do not depend on the runner being alive.
+  const logFd = openSync(options.logFile, 'a');
   const child: ChildProcess = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: options.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', logFd, logFd],
   });
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
+  closeSync(logFd);
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? String(code)));
     child.once('error', (error) => resolve(`error: ${error.message}`));
   });
-  void exited.then(() => log.end());
   if (child.pid === undefined) throw new Error(`Could not start ${options.name} (${options.command}).`);
   const pid = child.pid;
   let stopping: Promise<void> | undefined;

@@ -79,7 +79,8 @@ export async function provideTemporal(options: {
         '--log-level',
         'info',
       ],
-      env: globalThis.process.env,
+      // PLINTH_SUPERVISED: the dev server stops by itself if the runner is killed outright.
+      env: { ...globalThis.process.env, PLINTH_SUPERVISED: '1' },
       logFile: join(options.logDir, 'devserver.log'),
     });
   }
