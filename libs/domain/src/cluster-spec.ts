@@ -79,7 +79,8 @@ export interface BondSpec {
   /** Interface name, e.g. `bond0`. */
   name: string;
   /** Bonding mode. */
-  mode: 'active-backup' | 'balance-rr' | 'balance-xor' | 'broadcast' | '802.3ad' | 'balance-tlb' | 'balance-alb';
+  mode:
+    'active-backup' | 'balance-rr' | 'balance-xor' | 'broadcast' | '802.3ad' | 'balance-tlb' | 'balance-alb';
   /** Member NIC names (at least one). */
   interfaces: string[];
   /** MTU in bytes. */
@@ -94,8 +95,8 @@ export interface VlanSpec {
   id: number;
   /** Parent interface (a bond name or a NIC name). */
   on: string;
-  /** Interface name; defaults to `<on>.<id>` when omitted. */
-  name?: string;
+  /** Interface name; the validator fills in `<on>.<id>` when the file omits it. */
+  name: string;
   /** MTU in bytes. */
   mtu?: number;
   /** `dhcp`, or `pool/<name>` for a static address from that pool. Omitted: no address. */

@@ -154,7 +154,8 @@ export function expectedHardwareOf(machine: Machine): ExpectedHardware {
   };
 }
 
-const mib = (value: number): string => `${value} MiB (${(value / 1024).toFixed(value % 1024 === 0 ? 0 : 1)} GiB)`;
+const mib = (value: number): string =>
+  `${value} MiB (${(value / 1024).toFixed(value % 1024 === 0 ? 0 : 1)} GiB)`;
 const bytes = (value: number): string => `${value} bytes (${(value / 1e9).toFixed(1)} GB)`;
 
 /**
@@ -164,7 +165,10 @@ const bytes = (value: number): string => `${value} bytes (${(value / 1e9).toFixe
  * must match exactly (a missing DIMM or a disabled socket is exactly what this should catch).
  * MACs are compared case-insensitively.
  */
-export function compareHardware(expected: ExpectedHardware, inventory: HardwareInventory): HardwareDifference[] {
+export function compareHardware(
+  expected: ExpectedHardware,
+  inventory: HardwareInventory,
+): HardwareDifference[] {
   const differences: HardwareDifference[] = [];
   if (expected.serial !== undefined && expected.serial !== (inventory.serial ?? '')) {
     const found = inventory.serial ?? '';

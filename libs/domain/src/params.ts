@@ -30,7 +30,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 /** Deep copy of JSON-like data, dropping `null` entries of objects (a `null` means "delete"). */
 function copyWithoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((item) => (isPlainObject(item) || Array.isArray(item) ? copyWithoutNulls(item) : item));
+  if (Array.isArray(value))
+    return value.map((item) => (isPlainObject(item) || Array.isArray(item) ? copyWithoutNulls(item) : item));
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
@@ -50,7 +51,11 @@ function mergeObjects(base: Record<string, unknown>, over: Record<string, unknow
       continue;
     }
     const current = Object.prototype.hasOwnProperty.call(out, key) ? out[key] : undefined;
-    setOwn(out, key, isPlainObject(current) && isPlainObject(value) ? mergeObjects(current, value) : copyWithoutNulls(value));
+    setOwn(
+      out,
+      key,
+      isPlainObject(current) && isPlainObject(value) ? mergeObjects(current, value) : copyWithoutNulls(value),
+    );
   }
   return out;
 }
@@ -75,6 +80,7 @@ export function mergeParams(layers: ParamLayers): MergedParams {
   for (const layer of PARAM_LAYERS) {
     const values = layers[layer];
     if (values === undefined) continue;
+    const before = params;
     params = mergeObjects(params, values);
     for (const [key, value] of Object.entries(values)) {
       if (value === undefined) continue;
@@ -82,9 +88,11 @@ export function mergeParams(layers: ParamLayers): MergedParams {
         delete contributors[key];
         continue;
       }
-      const previous = Object.prototype.hasOwnProperty.call(contributors, key) ? (contributors[key] ?? []) : [];
+      const previous = Object.prototype.hasOwnProperty.call(contributors, key)
+        ? (contributors[key] ?? [])
+        : [];
       // A scalar or array replaces what lower layers gave; only object-onto-object keeps them.
-      const keeps = isPlainObject(value) && previous.length > 0 && isPlainObject(params[key]);
+      const keeps = isPlainObject(value) && previous.length > 0 && isPlainObject(before[key]);
       setOwn(contributors, key, keeps ? [...previous, layer] : [layer]);
     }
   }
@@ -93,5 +101,9 @@ export function mergeParams(layers: ParamLayers): MergedParams {
     const last = layersOfKey[layersOfKey.length - 1];
     if (last !== undefined && Object.prototype.hasOwnProperty.call(params, key)) setOwn(sources, key, last);
   }
-  return { params, sources, contributors: Object.fromEntries(Object.entries(contributors).filter(([key]) => key in sources)) };
+  return {
+    params,
+    sources,
+    contributors: Object.fromEntries(Object.entries(contributors).filter(([key]) => key in sources)),
+  };
 }

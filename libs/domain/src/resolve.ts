@@ -53,13 +53,18 @@ export function resolveClusterMachines(
       selection.names.forEach((name, j) => {
         const machine = byName.get(name);
         if (machine) selected.push(machine);
-        else problems.push({ path: `${path}.${indexPath('names', j)}`, message: `no machine named "${name}" in the inventory` });
+        else
+          problems.push({
+            path: `${path}.${indexPath('names', j)}`,
+            message: `no machine named "${name}" in the inventory`,
+          });
       });
     }
     if (selection.select) {
       const labels = selection.select.labels;
       const matched = machines.filter((m) => matchesLabels(m, labels));
-      if (matched.length === 0) problems.push({ path: `${path}.select`, message: 'matches no machine in the inventory' });
+      if (matched.length === 0)
+        problems.push({ path: `${path}.select`, message: 'matches no machine in the inventory' });
       selected.push(...matched);
     }
     for (const machine of selected) {
@@ -81,15 +86,24 @@ export function resolveClusterMachines(
     const assignment = assigned.get(m.name);
     return assignment ? [assignment] : [];
   });
-  const byRole = Object.fromEntries(MACHINE_ROLES.map((role) => [role, [] as string[]])) as Record<MachineRole, string[]>;
+  const byRole = Object.fromEntries(MACHINE_ROLES.map((role) => [role, [] as string[]])) as Record<
+    MachineRole,
+    string[]
+  >;
   for (const assignment of assignments) byRole[assignment.role].push(assignment.machine.name);
 
   if (byRole['control-plane'].length === 0) {
-    problems.push({ path: 'machines', message: 'no machine has role control-plane; a cluster needs at least one' });
+    problems.push({
+      path: 'machines',
+      message: 'no machine has role control-plane; a cluster needs at least one',
+    });
   }
   (spec.rollout?.success.critical ?? []).forEach((role, j) => {
     if (byRole[role].length === 0 && role !== 'control-plane') {
-      problems.push({ path: indexPath('rollout.success.critical', j), message: `no machine has role ${role}` });
+      problems.push({
+        path: indexPath('rollout.success.critical', j),
+        message: `no machine has role ${role}`,
+      });
     }
   });
   return problems.length === 0 ? { ok: true, value: { assignments, byRole } } : { ok: false, problems };

@@ -58,9 +58,11 @@ export type StringFormat =
   | 'address-source'
   | 'drive-selector';
 
-const hostnamePattern = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const hostnamePattern =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
-const isHost = (text: string): boolean => parseIpv4(text) !== undefined || (hostnamePattern.test(text) && !/^[\d.]+$/.test(text));
+const isHost = (text: string): boolean =>
+  parseIpv4(text) !== undefined || (hostnamePattern.test(text) && !/^[\d.]+$/.test(text));
 
 interface FormatRule {
   /** Returns why the text is invalid, or `undefined`. */
@@ -80,7 +82,13 @@ const formats: Record<StringFormat, FormatRule> = {
     check: (t) => {
       if (parseCidr(t) !== undefined) return undefined;
       const [address, prefix] = t.split('/');
-      if (address !== undefined && prefix !== undefined && parseIpv4(address) !== undefined && /^\d{1,2}$/.test(prefix) && Number(prefix) <= 32) {
+      if (
+        address !== undefined &&
+        prefix !== undefined &&
+        parseIpv4(address) !== undefined &&
+        /^\d{1,2}$/.test(prefix) &&
+        Number(prefix) <= 32
+      ) {
         return 'must be a network address: host bits are set';
       }
       return 'must be an IPv4 CIDR like 10.20.0.0/24';
@@ -89,7 +97,9 @@ const formats: Record<StringFormat, FormatRule> = {
   },
   'ipv4-range': {
     check: (t) =>
-      parseIpv4Range(t) === undefined ? 'must be an IPv4 range like 10.20.0.50-10.20.0.200 (first ≤ last)' : undefined,
+      parseIpv4Range(t) === undefined
+        ? 'must be an IPv4 range like 10.20.0.50-10.20.0.200 (first ≤ last)'
+        : undefined,
     jsonSchema: { pattern: '^\\d{1,3}(\\.\\d{1,3}){3}-\\d{1,3}(\\.\\d{1,3}){3}$' },
   },
   mac: {
@@ -202,13 +212,27 @@ export interface UnionSchema extends SchemaBase {
 }
 
 /** A node of the field table. */
-export type Schema = StringSchema | IntegerSchema | BooleanSchema | ArraySchema | ObjectSchema | RecordSchema | AnySchema | UnionSchema;
+export type Schema =
+  | StringSchema
+  | IntegerSchema
+  | BooleanSchema
+  | ArraySchema
+  | ObjectSchema
+  | RecordSchema
+  | AnySchema
+  | UnionSchema;
 
 /** An object field: a schema plus whether it is required and its default. */
 export type Field = Schema & { required?: boolean; default?: unknown };
 
 const jsonType = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value;
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'array'
+      : typeof value === 'object'
+        ? 'object'
+        : typeof value;
 
 const variantMatches = (schema: Schema, value: unknown): boolean => {
   const type = jsonType(value);
@@ -236,7 +260,8 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-const cloneJson = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+const cloneJson = (value: unknown): unknown =>
+  value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 
 const describeType = (schema: Schema): string => {
   switch (schema.type) {
@@ -265,12 +290,16 @@ const rangeMessage = (min: number | undefined, max: number | undefined): string 
       ? `must be at least ${min}`
       : `must be at most ${String(max)}`;
 
-const checkString = (schema: { enum?: readonly string[]; format?: StringFormat; minLength?: number; maxLength?: number }, value: string): string | undefined => {
+const checkString = (
+  schema: { enum?: readonly string[]; format?: StringFormat; minLength?: number; maxLength?: number },
+  value: string,
+): string | undefined => {
   if (schema.enum && !schema.enum.includes(value)) return `must be one of: ${schema.enum.join(', ')}`;
   if (schema.minLength !== undefined && value.length < schema.minLength) {
     return schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters`;
   }
-  if (schema.maxLength !== undefined && value.length > schema.maxLength) return `must be at most ${schema.maxLength} characters`;
+  if (schema.maxLength !== undefined && value.length > schema.maxLength)
+    return `must be at most ${schema.maxLength} characters`;
   if (schema.format) return formats[schema.format].check(value);
   return undefined;
 };
@@ -283,7 +312,10 @@ const checkString = (schema: { enum?: readonly string[]; format?: StringFormat; 
  */
 export function checkValue(schema: Schema, value: unknown, path: string, problems: Problem[]): unknown {
   if (schema.type !== 'any' && !variantMatches(schema, value)) {
-    problems.push({ path, message: value === null ? `must not be null; ${describeType(schema)}` : describeType(schema) });
+    problems.push({
+      path,
+      message: value === null ? `must not be null; ${describeType(schema)}` : describeType(schema),
+    });
     return undefined;
   }
   switch (schema.type) {
@@ -309,7 +341,10 @@ export function checkValue(schema: Schema, value: unknown, path: string, problem
         problems.push({ path, message: 'must be an integer' });
         return undefined;
       }
-      if ((schema.minimum !== undefined && number < schema.minimum) || (schema.maximum !== undefined && number > schema.maximum)) {
+      if (
+        (schema.minimum !== undefined && number < schema.minimum) ||
+        (schema.maximum !== undefined && number > schema.maximum)
+      ) {
         problems.push({ path, message: rangeMessage(schema.minimum, schema.maximum) });
         return undefined;
       }
@@ -322,14 +357,17 @@ export function checkValue(schema: Schema, value: unknown, path: string, problem
       if (schema.minItems !== undefined && items.length < schema.minItems) {
         problems.push({
           path,
-          message: schema.minItems === 1 ? 'must not be empty' : `must have at least ${schema.minItems} entries`,
+          message:
+            schema.minItems === 1 ? 'must not be empty' : `must have at least ${schema.minItems} entries`,
         });
       }
       if (schema.maxItems !== undefined && items.length > schema.maxItems) {
         problems.push({ path, message: `must have at most ${schema.maxItems} entries` });
         return undefined;
       }
-      const out = items.map((item, index) => checkValue(schema.items, item, indexPath(path, index), problems));
+      const out = items.map((item, index) =>
+        checkValue(schema.items, item, indexPath(path, index), problems),
+      );
       if (schema.uniqueItems) {
         const seen = new Map<string, number>();
         out.forEach((item, index) => {
@@ -337,7 +375,11 @@ export function checkValue(schema: Schema, value: unknown, path: string, problem
           const key = JSON.stringify(item);
           const first = seen.get(key);
           if (first === undefined) seen.set(key, index);
-          else problems.push({ path: indexPath(path, index), message: `duplicate of ${indexPath(path, first)}` });
+          else
+            problems.push({
+              path: indexPath(path, index),
+              message: `duplicate of ${indexPath(path, first)}`,
+            });
         });
       }
       return out;

@@ -5,7 +5,10 @@
 import { APPROVAL_GATES, CNI_PLUGINS, MACHINE_ROLES, OS_FAMILIES, RAID_LEVELS } from './cluster-spec';
 import { toJsonSchema, type Field, type ObjectSchema, type Schema } from './schema';
 
-const str = (description: string, extra: Partial<Omit<Extract<Schema, { type: 'string' }>, 'type'>> = {}): Field => ({
+const str = (
+  description: string,
+  extra: Partial<Omit<Extract<Schema, { type: 'string' }>, 'type'>> = {},
+): Field => ({
   type: 'string',
   description,
   ...extra,
@@ -38,12 +41,20 @@ export const machineSchema: ObjectSchema = obj('A physical machine.', {
   bmc: required(
     obj('How to reach the BMC.', {
       address: required(
-        str('BMC URL; the scheme picks the driver: redfish://, redfish+https://, redfish+http:// (labs), ipmi://.', {
-          format: 'bmc-url',
-        }),
+        str(
+          'BMC URL; the scheme picks the driver: redfish://, redfish+https://, redfish+http:// (labs), ipmi://.',
+          {
+            format: 'bmc-url',
+          },
+        ),
       ),
-      credentialsRef: required(str('Reference to the stored BMC credentials, e.g. secret/bmc-rack1.', { format: 'secret-ref' })),
-      insecureTls: withDefault({ type: 'boolean', description: 'Accept a self-signed BMC certificate.' }, false),
+      credentialsRef: required(
+        str('Reference to the stored BMC credentials, e.g. secret/bmc-rack1.', { format: 'secret-ref' }),
+      ),
+      insecureTls: withDefault(
+        { type: 'boolean', description: 'Accept a self-signed BMC certificate.' },
+        false,
+      ),
       caBundleRef: str('Reference to a stored CA bundle for the BMC certificate.', { format: 'secret-ref' }),
     }),
   ),
@@ -113,10 +124,15 @@ const raidVolumeSchema = obj('A RAID volume.', {
       { type: 'integer', minimum: 1, description: 'Number of drives.' },
     ],
   }),
-  wipe: withDefault({ type: 'boolean', description: 'Delete existing volumes on the chosen drives first.' }, false),
+  wipe: withDefault(
+    { type: 'boolean', description: 'Delete existing volumes on the chosen drives first.' },
+    false,
+  ),
 });
 
-const addressesField = str('"dhcp", or "pool/<name>" for a static address from that pool.', { format: 'address-source' });
+const addressesField = str('"dhcp", or "pool/<name>" for a static address from that pool.', {
+  format: 'address-source',
+});
 
 /** Field table of the cluster spec file (`cluster.yaml`). */
 export const clusterSpecSchema: ObjectSchema = obj('A cluster spec.', {
@@ -126,7 +142,13 @@ export const clusterSpecSchema: ObjectSchema = obj('A cluster spec.', {
     description: 'Machine selections with roles.',
     minItems: 1,
     items: obj('Machines by name or by label selector, with a role.', {
-      names: { type: 'array', description: 'Machine names.', minItems: 1, uniqueItems: true, items: { type: 'string', format: 'dns-label' } },
+      names: {
+        type: 'array',
+        description: 'Machine names.',
+        minItems: 1,
+        uniqueItems: true,
+        items: { type: 'string', format: 'dns-label' },
+      },
       select: obj('Label selector.', {
         labels: required({ ...labelsField('Every label must match.') }),
       }),
@@ -135,7 +157,9 @@ export const clusterSpecSchema: ObjectSchema = obj('A cluster spec.', {
   }),
   os: required(
     obj('Operating system.', {
-      family: required(str('ubuntu (autoinstall), debian (preseed), rocky or rhel (kickstart).', { enum: OS_FAMILIES })),
+      family: required(
+        str('ubuntu (autoinstall), debian (preseed), rocky or rhel (kickstart).', { enum: OS_FAMILIES }),
+      ),
       version: required(str('Release, e.g. "24.04" (quote it in YAML).', { minLength: 1, maxLength: 32 })),
       profile: str('Install-template profile, e.g. hardened.', { format: 'dns-label' }),
     }),
@@ -145,7 +169,12 @@ export const clusterSpecSchema: ObjectSchema = obj('A cluster spec.', {
       type: 'record',
       description: 'RAID layout per role: volume name → volume.',
       keys: { enum: MACHINE_ROLES },
-      values: { type: 'record', description: 'Volumes by name.', keys: { format: 'dns-label' }, values: raidVolumeSchema },
+      values: {
+        type: 'record',
+        description: 'Volumes by name.',
+        keys: { format: 'dns-label' },
+        values: raidVolumeSchema,
+      },
     },
     {},
   ),
@@ -159,7 +188,15 @@ export const clusterSpecSchema: ObjectSchema = obj('A cluster spec.', {
             name: required(str('Interface name, e.g. bond0.', { minLength: 1, maxLength: 15 })),
             mode: required(
               str('Bonding mode.', {
-                enum: ['active-backup', 'balance-rr', 'balance-xor', 'broadcast', '802.3ad', 'balance-tlb', 'balance-alb'],
+                enum: [
+                  'active-backup',
+                  'balance-rr',
+                  'balance-xor',
+                  'broadcast',
+                  '802.3ad',
+                  'balance-tlb',
+                  'balance-alb',
+                ],
               }),
             ),
             interfaces: required({
@@ -203,8 +240,24 @@ export const clusterSpecSchema: ObjectSchema = obj('A cluster spec.', {
         {},
       ),
       gateway: str('Default gateway.', { format: 'ipv4' }),
-      dns: withDefault({ type: 'array', description: 'DNS servers.', uniqueItems: true, items: { type: 'string', format: 'ipv4' } }, []),
-      ntp: withDefault({ type: 'array', description: 'NTP servers.', uniqueItems: true, items: { type: 'string', format: 'host' } }, []),
+      dns: withDefault(
+        {
+          type: 'array',
+          description: 'DNS servers.',
+          uniqueItems: true,
+          items: { type: 'string', format: 'ipv4' },
+        },
+        [],
+      ),
+      ntp: withDefault(
+        {
+          type: 'array',
+          description: 'NTP servers.',
+          uniqueItems: true,
+          items: { type: 'string', format: 'host' },
+        },
+        [],
+      ),
     }),
     {},
   ),
@@ -213,14 +266,21 @@ export const clusterSpecSchema: ObjectSchema = obj('A cluster spec.', {
     podCidr: required(str('Pod network.', { format: 'cidr' })),
     serviceCidr: required(str('Service network.', { format: 'cidr' })),
     cni: required(str('Network plugin.', { enum: CNI_PLUGINS })),
-    endpoint: required(str('Control-plane endpoint: address or host name, optional :port.', { format: 'host-port' })),
+    endpoint: required(
+      str('Control-plane endpoint: address or host name, optional :port.', { format: 'host-port' }),
+    ),
   }),
   openstack: withDefault(
     obj('OpenStack via openstack-helm.', {
       enabled: withDefault({ type: 'boolean', description: 'Deploy OpenStack.' }, false),
       release: str('OpenStack release, e.g. "2025.2".', { minLength: 1, maxLength: 32 }),
       services: withDefault(
-        { type: 'array', description: 'Services (charts).', uniqueItems: true, items: { type: 'string', format: 'dns-label' } },
+        {
+          type: 'array',
+          description: 'Services (charts).',
+          uniqueItems: true,
+          items: { type: 'string', format: 'dns-label' },
+        },
         [],
       ),
       values: withDefault(
@@ -254,13 +314,21 @@ export const clusterSpecSchema: ObjectSchema = obj('A cluster spec.', {
         {},
       ),
       approve: withDefault(
-        { type: 'array', description: 'Approval gates.', uniqueItems: true, items: { type: 'string', enum: APPROVAL_GATES } },
+        {
+          type: 'array',
+          description: 'Approval gates.',
+          uniqueItems: true,
+          items: { type: 'string', enum: APPROVAL_GATES },
+        },
         [],
       ),
     }),
     {},
   ),
-  params: withDefault({ type: 'record', description: 'Free-form params for templates.', values: { type: 'any' } }, {}),
+  params: withDefault(
+    { type: 'record', description: 'Free-form params for templates.', values: { type: 'any' } },
+    {},
+  ),
   profile: str('Params profile layered between global and cluster params.', { format: 'dns-label' }),
 });
 

@@ -11,7 +11,14 @@ import {
   type RaidLevel,
 } from './cluster-spec';
 import { type HardwareInventory, type InventoryDocument } from './machine';
-import { networkContains, networksOverlap, parseCidr, parseIpv4, parseIpv4Range, type Ipv4Network } from './net';
+import {
+  networkContains,
+  networksOverlap,
+  parseCidr,
+  parseIpv4,
+  parseIpv4Range,
+  type Ipv4Network,
+} from './net';
 import { checkValue, indexPath, keyPath, type Problem, type Validation } from './schema';
 import { clusterSpecSchema, hardwareInventorySchema, inventorySchema } from './spec-schemas';
 
@@ -73,7 +80,8 @@ export function validateInventory(input: unknown): Validation<InventoryDocument>
  */
 export function validateHardwareInventory(input: unknown): Validation<HardwareInventory> {
   const problems: Problem[] = [];
-  const value = checkValue(hardwareInventorySchema, input, '', problems) as Loose<HardwareInventory> | undefined;
+  const value = checkValue(hardwareInventorySchema, input, '', problems) as
+    Loose<HardwareInventory> | undefined;
   reportDuplicates(
     (value?.nics ?? []).map((n, i) => ({ key: n?.mac, path: `${indexPath('nics', i)}.mac` })),
     'MAC',
@@ -123,12 +131,17 @@ function checkMachineSelections(spec: Loose<ClusterSpec>, problems: Problem[]): 
     }
   });
   const roles = new Set(selections.map((s) => s?.role).filter((r) => r !== undefined));
-  if (spec.machines !== undefined && selections.every((s) => s !== undefined) && !roles.has('control-plane')) {
+  if (
+    spec.machines !== undefined &&
+    selections.every((s) => s !== undefined) &&
+    !roles.has('control-plane')
+  ) {
     problems.push({ path: 'machines', message: 'needs at least one entry with role control-plane' });
   }
-  if (selections.every((s) => s?.role !== undefined)) {
+  // control-plane is covered by the rule above; only judge roles once every entry has a valid role.
+  if (spec.machines !== undefined && selections.every((s) => s?.role !== undefined)) {
     (spec.rollout?.success?.critical ?? []).forEach((role, i) => {
-      if (role !== undefined && !roles.has(role)) {
+      if (role !== undefined && role !== 'control-plane' && !roles.has(role)) {
         problems.push({
           path: indexPath('rollout.success.critical', i),
           message: `no machines entry has role ${role}`,
@@ -200,7 +213,9 @@ function checkNetwork(spec: Loose<ClusterSpec>, problems: Problem[]): void {
     }
   };
   vlans.forEach((v, i) => checkPoolRef(v?.addresses, `${indexPath('network.vlans', i)}.addresses`));
-  (network.bonds ?? []).forEach((b, i) => checkPoolRef(b?.addresses, `${indexPath('network.bonds', i)}.addresses`));
+  (network.bonds ?? []).forEach((b, i) =>
+    checkPoolRef(b?.addresses, `${indexPath('network.bonds', i)}.addresses`),
+  );
 
   const seen: { name: string; network: Ipv4Network }[] = [];
   for (const [name, pool] of Object.entries(pools)) {
@@ -216,7 +231,10 @@ function checkNetwork(spec: Loose<ClusterSpec>, problems: Problem[]): void {
       if (!networkContains(cidr, range.first) || !networkContains(cidr, range.last)) {
         problems.push({ path: `${base}.range`, message: `must lie inside ${pool.cidr}` });
       } else if (gateway !== undefined && gateway >= range.first && gateway <= range.last) {
-        problems.push({ path: `${base}.gateway`, message: `${String(pool.gateway)} is inside the allocation range ${String(pool.range)}` });
+        problems.push({
+          path: `${base}.gateway`,
+          message: `${String(pool.gateway)} is inside the allocation range ${String(pool.range)}`,
+        });
       }
     }
     const overlapping = seen.find((other) => networksOverlap(other.network, cidr));
@@ -233,16 +251,25 @@ function checkKubernetes(spec: Loose<ClusterSpec>, problems: Problem[]): void {
   const pod = kubernetes.podCidr === undefined ? undefined : parseCidr(kubernetes.podCidr);
   const service = kubernetes.serviceCidr === undefined ? undefined : parseCidr(kubernetes.serviceCidr);
   if (pod && service && networksOverlap(pod, service)) {
-    problems.push({ path: 'kubernetes.serviceCidr', message: `overlaps podCidr ${String(kubernetes.podCidr)}` });
+    problems.push({
+      path: 'kubernetes.serviceCidr',
+      message: `overlaps podCidr ${String(kubernetes.podCidr)}`,
+    });
   }
   for (const [name, pool] of Object.entries(spec.network?.pools ?? {})) {
     const cidr = pool?.cidr === undefined ? undefined : parseCidr(pool.cidr);
     if (cidr === undefined) continue;
     if (pod && networksOverlap(pod, cidr)) {
-      problems.push({ path: 'kubernetes.podCidr', message: `overlaps network pool ${name} (${String(pool?.cidr)})` });
+      problems.push({
+        path: 'kubernetes.podCidr',
+        message: `overlaps network pool ${name} (${String(pool?.cidr)})`,
+      });
     }
     if (service && networksOverlap(service, cidr)) {
-      problems.push({ path: 'kubernetes.serviceCidr', message: `overlaps network pool ${name} (${String(pool?.cidr)})` });
+      problems.push({
+        path: 'kubernetes.serviceCidr',
+        message: `overlaps network pool ${name} (${String(pool?.cidr)})`,
+      });
     }
   }
 }
@@ -251,7 +278,8 @@ function checkOpenStack(spec: Loose<ClusterSpec>, problems: Problem[]): void {
   const openstack = spec.openstack;
   if (openstack?.enabled !== true) return;
   const why = 'when openstack.enabled is true';
-  if (openstack.release === undefined) problems.push({ path: 'openstack.release', message: `is required ${why}` });
+  if (openstack.release === undefined)
+    problems.push({ path: 'openstack.release', message: `is required ${why}` });
   if (openstack.services !== undefined && openstack.services.length === 0) {
     problems.push({ path: 'openstack.services', message: `must not be empty ${why}` });
   }
