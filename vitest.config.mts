@@ -10,7 +10,7 @@ const shared = {
   plugins: [swc.vite({ module: { type: 'es6' } })],
 };
 /** One real embedded PostgreSQL per project run; each test file creates its own database on it. */
-const globalSetup = ['libs/testing/src/postgres-global-setup.ts'];
+const globalSetup = ['libs/db/src/testing/postgres-global-setup.ts'];
 
 export default defineConfig({
   test: {

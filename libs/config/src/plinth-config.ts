@@ -1,5 +1,6 @@
 import { Expose, plainToInstance, Transform } from 'class-transformer';
 import {
+  IsBase64,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -75,6 +76,16 @@ export class PlinthConfig {
   @Min(0, { message: 'must be an integer port number between 0 and 65535' })
   @Max(65535, { message: 'must be an integer port number between 0 and 65535' })
   PLINTH_API_PORT: number = 3000;
+
+  /**
+   * Key that encrypts secrets at rest: 32 bytes, base64 (`openssl rand -base64 32`). When unset,
+   * one is generated into PLINTH_HOME/secret.key (mode 0600). Keep it: secrets are unreadable without it.
+   */
+  @Expose()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsBase64({}, { message: 'must be 32 random bytes encoded as base64, e.g. from `openssl rand -base64 32`' })
+  PLINTH_SECRET_KEY?: string = undefined;
 
   /** Log level for every Plinth process. */
   @Expose()

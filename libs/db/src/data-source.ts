@@ -1,8 +1,6 @@
 import { DataSource, type Migration } from 'typeorm';
+import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
-
-/** Every entity Plinth persists. */
-export const ENTITIES: (new () => object)[] = [];
 
 /**
  * Builds (does not connect) the TypeORM DataSource for a PostgreSQL URL.

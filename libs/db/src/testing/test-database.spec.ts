@@ -25,7 +25,9 @@ describe('createTestDatabase', () => {
     const third = await createTestDatabase();
     const name = new URL(third.url).pathname.slice(1);
     await third.drop();
-    const rows = (await first.dataSource.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])) as unknown[];
+    const rows = (await first.dataSource.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      name,
+    ])) as unknown[];
     expect(rows).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { inject } from 'vitest';
-import { createDataSource, runMigrations } from '@plinth/db';
+import { createDataSource, runMigrations } from '../data-source';
 
 /** A database of its own for one test file, migrated to the latest schema. */
 export interface TestDatabase {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '@plinth/db';
+import { startEmbeddedPostgres } from '../embedded/embedded-postgres-server';
 
 declare module 'vitest' {
   export interface ProvidedContext {

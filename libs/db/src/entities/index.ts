@@ -1,0 +1,31 @@
+import { ApiTokenEntity } from './api-token.entity';
+import { AuditEntryEntity } from './audit-entry.entity';
+import { ClusterEntity, ClusterRevisionEntity } from './cluster.entity';
+import { HardwareInventoryEntity } from './hardware-inventory.entity';
+import { MachineEntity } from './machine.entity';
+import { ProfileEntity } from './profile.entity';
+import { RunEntity, RunMachineStateEntity } from './run.entity';
+import { SecretEntity } from './secret.entity';
+
+export * from './api-token.entity';
+export * from './audit-entry.entity';
+export * from './cluster.entity';
+export * from './hardware-inventory.entity';
+export * from './machine.entity';
+export * from './profile.entity';
+export * from './run.entity';
+export * from './secret.entity';
+
+/** Every entity Plinth persists. */
+export const ENTITIES = [
+  MachineEntity,
+  HardwareInventoryEntity,
+  ClusterEntity,
+  ClusterRevisionEntity,
+  ProfileEntity,
+  RunEntity,
+  RunMachineStateEntity,
+  SecretEntity,
+  ApiTokenEntity,
+  AuditEntryEntity,
+];

@@ -1,0 +1,2 @@
+export * from './secret-key';
+export * from './secret-store';
