@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,11 @@ describe('plinth up (the stack behind npm start)', () => {
     expect(result.stdout).toContain("✓ Temporal (Plinth's built-in dev server)");
     expect(result.stdout).toMatch(/✓ API healthy at http:\/\/127\.0\.0\.1:\d+/);
     expect(result.stdout).toMatch(/✓ Worker \S+ ran a ping workflow/);
+    // First start on a fresh home: one admin token, printed once and saved with mode 0600.
+    const token = /^\s+(plt_\S+)$/m.exec(result.stdout)?.[1];
+    expect(token).toBeDefined();
+    expect(readFileSync(join(home, 'admin-token'), 'utf8').trim()).toBe(token);
+    expect(statSync(join(home, 'admin-token')).mode & 0o777).toBe(0o600);
     const pids = pidsFrom(result.stdout);
     expect(pids).toHaveLength(4);
     expect(pids.filter(isAlive)).toEqual([]);
@@ -59,6 +64,7 @@ describe('plinth up (the stack behind npm start)', () => {
     while (!output.includes('Press Ctrl-C') && child.exitCode === null && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 200));
     expect(output).toContain('Press Ctrl-C');
+    expect(output).not.toContain('plt_'); // the token is shown on the first start only
     const pids = pidsFrom(output);
     expect(pids.filter(isAlive)).toHaveLength(4);
     const apiUrl = /API\s+(http:\S+)/.exec(output)?.[1];

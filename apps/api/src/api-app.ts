@@ -1,16 +1,29 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Module, ValidationPipe } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Connection } from '@temporalio/client';
 import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { PLINTH_VERSION, type PlinthConfig } from '@plinth/config';
+import { createApiTokenRepository, createAuditLog, createSecretStore, type SecretKey } from '@plinth/db';
 import type { Logger } from '@plinth/logger';
+import { AuditInterceptor } from './auth/audit.interceptor';
+import { AuthGuard } from './auth/auth.guard';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { PinoNestLogger } from './common/pino-nest-logger';
 import { HealthModule } from './health/health.module';
-import { DATA_SOURCE, LOGGER, PLINTH_CONFIG, TEMPORAL_CONNECTION } from './infrastructure/tokens';
+import {
+  API_TOKENS,
+  AUDIT_LOG,
+  DATA_SOURCE,
+  LOGGER,
+  PLINTH_CONFIG,
+  SECRET_STORE,
+  TEMPORAL_CONNECTION,
+} from './infrastructure/tokens';
+import { SecretsController } from './secrets/secrets.controller';
+import { TokensController } from './tokens/tokens.controller';
 
 /** What the API is built from; the caller owns their lifecycles (the API closes none of them). */
 export interface ApiDependencies {
@@ -18,6 +31,8 @@ export interface ApiDependencies {
   dataSource: DataSource;
   temporal: Connection;
   logger: Logger;
+  /** Encrypts secrets at rest (see loadSecretKey). */
+  secretKey: SecretKey;
 }
 
 @Module({})
@@ -31,8 +46,11 @@ class InfrastructureModule {
         { provide: DATA_SOURCE, useValue: deps.dataSource },
         { provide: TEMPORAL_CONNECTION, useValue: deps.temporal },
         { provide: LOGGER, useValue: deps.logger },
+        { provide: API_TOKENS, useValue: createApiTokenRepository(deps.dataSource) },
+        { provide: AUDIT_LOG, useValue: createAuditLog(deps.dataSource) },
+        { provide: SECRET_STORE, useValue: createSecretStore(deps.dataSource, deps.secretKey) },
       ],
-      exports: [PLINTH_CONFIG, DATA_SOURCE, TEMPORAL_CONNECTION, LOGGER],
+      exports: [PLINTH_CONFIG, DATA_SOURCE, TEMPORAL_CONNECTION, LOGGER, API_TOKENS, AUDIT_LOG, SECRET_STORE],
     };
   }
 }
@@ -42,7 +60,14 @@ class InfrastructureModule {
  * and the OpenAPI document at /docs (JSON at /docs-json).
  */
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
-  @Module({ imports: [InfrastructureModule.with(deps), HealthModule] })
+  @Module({
+    imports: [InfrastructureModule.with(deps), HealthModule],
+    controllers: [SecretsController, TokensController],
+    providers: [
+      { provide: APP_GUARD, useClass: AuthGuard },
+      { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    ],
+  })
   class ApiModule {}
 
   const app = await NestFactory.create(ApiModule, {
@@ -58,6 +83,11 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
       .setTitle('Plinth API')
       .setDescription('Launch and inspect cluster builds on physical servers.')
       .setVersion(PLINTH_VERSION)
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'API token (plt_…); `npm start` prints the first one',
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

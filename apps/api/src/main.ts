@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { loadConfigOrExit, stopWhenSupervisorDies } from '@plinth/config';
-import { createDataSource } from '@plinth/db';
+import { createDataSource, loadSecretKey } from '@plinth/db';
 import { createLogger } from '@plinth/logger';
 import { createApiApp } from './api-app';
 
@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   const dataSource = createDataSource(config.DATABASE_URL, { applicationName: 'plinth-api' });
   await dataSource.initialize();
   const temporal = Connection.lazy({ address: config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-  const app = await createApiApp({ config, dataSource, temporal, logger: log });
+  const secretKey = loadSecretKey({ secretKey: config.PLINTH_SECRET_KEY, homeDir: config.homeDir });
+  const app = await createApiApp({ config, dataSource, temporal, logger: log, secretKey });
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

@@ -4,3 +4,4 @@ export * from './embedded/embedded-postgres-server';
 export { findFreePort } from './embedded/free-port';
 export * from './entities';
 export * from './secrets';
+export * from './repositories';

@@ -58,6 +58,8 @@ export interface Machine {
   labels: Record<string, string>;
   /** Expected hardware, checked after discovery. */
   expect?: MachineExpectation;
+  /** Machine-level params: the highest-precedence layer of `mergeParams`. */
+  params?: Record<string, unknown>;
 }
 
 /** The inventory file: a list of machines. */

@@ -72,7 +72,8 @@ function mergeObjects(base: Record<string, unknown>, over: Record<string, unknow
  * - `undefined` is ignored (as if the key were absent).
  *
  * Inputs are not modified; the result shares no objects with them. Keys such as `__proto__`
- * become plain own keys (no prototype pollution).
+ * become plain own keys (no prototype pollution). Recursion follows the nesting of the inputs:
+ * pass validated params (the validators cap free-form nesting at 32 levels).
  */
 export function mergeParams(layers: ParamLayers): MergedParams {
   let params: Params = {};
@@ -106,4 +107,14 @@ export function mergeParams(layers: ParamLayers): MergedParams {
     sources,
     contributors: Object.fromEntries(Object.entries(contributors).filter(([key]) => key in sources)),
   };
+}
+
+/** A named params layer between global and cluster params (a cluster spec names it in `profile`). */
+export interface ParamsProfile {
+  /** Profile name, a DNS label. */
+  name: string;
+  /** What the profile is for. */
+  description?: string;
+  /** The params of this layer. Defaults to `{}`. */
+  params: Params;
 }

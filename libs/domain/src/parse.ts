@@ -51,7 +51,20 @@ function parseJson(text: string): Validation<unknown[]> {
  * against alias bombs. JSON is parsed strictly.
  */
 export function parseSpecDocuments(text: string, format: SpecFormat = 'yaml'): Validation<unknown[]> {
-  if (format === 'json') return parseJson(text);
+  try {
+    return format === 'json' ? parseJson(text) : parseYaml(text);
+  } catch (error) {
+    // The parsers throw on pathological input (e.g. nesting that exhausts the stack): still a 400.
+    return {
+      ok: false,
+      problems: [
+        { path: '', message: `could not parse: ${error instanceof Error ? error.message : String(error)}` },
+      ],
+    };
+  }
+}
+
+function parseYaml(text: string): Validation<unknown[]> {
   const documents = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   if (!Array.isArray(documents)) return { ok: true, value: [] }; // only comments / directives
   const problems: Problem[] = [];

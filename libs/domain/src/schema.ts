@@ -56,7 +56,8 @@ export type StringFormat =
   | 'host'
   | 'host-port'
   | 'address-source'
-  | 'drive-selector';
+  | 'drive-selector'
+  | 'kubernetes-version';
 
 const hostnamePattern =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
@@ -155,6 +156,13 @@ const formats: Record<StringFormat, FormatRule> = {
         : 'must be smallest-N, largest-N, all, rest, or a number of drives',
     jsonSchema: { pattern: '^(all|rest|(smallest|largest)-[1-9][0-9]{0,2})$' },
   },
+  'kubernetes-version': {
+    check: (t) =>
+      /^1\.\d{1,3}(\.\d{1,3})?$/.test(t)
+        ? undefined
+        : 'must be a Kubernetes version like "1.33" or "1.33.2" (quote it in YAML)',
+    jsonSchema: { pattern: '^1\\.[0-9]{1,3}(\\.[0-9]{1,3})?$' },
+  },
 };
 
 interface SchemaBase {
@@ -199,9 +207,10 @@ export interface RecordSchema extends SchemaBase {
   values: Schema;
   keys?: { enum?: readonly string[]; format?: StringFormat; maxLength?: number };
 }
-/** Any JSON value (free-form params and Helm values). */
+/** Any JSON value (free-form params and Helm values), nested at most `maxDepth` levels (default 32). */
 export interface AnySchema extends SchemaBase {
   type: 'any';
+  maxDepth?: number;
 }
 /** One of several schemas, chosen by the value's JSON type. */
 export interface UnionSchema extends SchemaBase {
@@ -224,6 +233,18 @@ export type Schema =
 
 /** An object field: a schema plus whether it is required and its default. */
 export type Field = Schema & { required?: boolean; default?: unknown };
+
+/** True when objects/arrays nest deeper than `limit`; iterative, so hostile input cannot overflow the stack. */
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: { node: unknown; depth: number }[] = [{ node: value, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop() as { node: unknown; depth: number };
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push({ node: child, depth: depth + 1 });
+  }
+  return false;
+}
 
 const jsonType = (value: unknown): string =>
   value === null
@@ -319,8 +340,14 @@ export function checkValue(schema: Schema, value: unknown, path: string, problem
     return undefined;
   }
   switch (schema.type) {
-    case 'any':
+    case 'any': {
+      const limit = schema.maxDepth ?? 32;
+      if (depthExceeds(value, limit)) {
+        problems.push({ path, message: `is nested too deeply (more than ${limit} levels)` });
+        return undefined;
+      }
       return value;
+    }
     case 'union': {
       const variant = schema.variants.find((v) => variantMatches(v, value));
       return variant ? checkValue(variant, value, path, problems) : undefined;
@@ -365,7 +392,8 @@ export function checkValue(schema: Schema, value: unknown, path: string, problem
         problems.push({ path, message: `must have at most ${schema.maxItems} entries` });
         return undefined;
       }
-      const out = items.map((item, index) =>
+      // Array.from visits holes of sparse arrays (JS callers), which map would skip.
+      const out = Array.from(items, (item, index) =>
         checkValue(schema.items, item, indexPath(path, index), problems),
       );
       if (schema.uniqueItems) {

@@ -62,12 +62,27 @@ export const machineSchema: ObjectSchema = obj('A physical machine.', {
   rack: str('Rack name.', { minLength: 1, maxLength: 63 }),
   position: int('Position in the rack (rack unit).', 1, 100),
   labels: withDefault(labelsField('Labels for cluster selectors.'), {}),
+  params: {
+    type: 'record',
+    description: 'Machine-level params, the highest layer of mergeParams.',
+    values: { type: 'any' },
+  },
   expect: obj('Expected hardware, compared with what discovery finds.', {
     cpuCores: int('Total physical CPU cores.', 1),
     memoryMiB: int('Installed memory in MiB.', 1),
     disks: int('Number of drives.', 0),
     diskMinSizeBytes: int('Minimum size of every drive in bytes.', 1),
   }),
+});
+
+/** Field table of a params profile (a named params layer between global and cluster). */
+export const profileSchema: ObjectSchema = obj('A params profile.', {
+  name: required(str('Profile name, referenced by a cluster spec `profile`.', { format: 'dns-label' })),
+  description: str('What the profile is for.', { maxLength: 1000 }),
+  params: withDefault(
+    { type: 'record', description: 'The params of this layer.', values: { type: 'any' } },
+    {},
+  ),
 });
 
 /** Field table of the inventory file (`inventory.yaml`). */
@@ -262,7 +277,7 @@ export const clusterSpecSchema: ObjectSchema = obj('A cluster spec.', {
     {},
   ),
   kubernetes: obj('Kubernetes.', {
-    version: required(str('Version, e.g. "1.33".', { minLength: 1, maxLength: 32 })),
+    version: required(str('Version, e.g. "1.33".', { format: 'kubernetes-version' })),
     podCidr: required(str('Pod network.', { format: 'cidr' })),
     serviceCidr: required(str('Service network.', { format: 'cidr' })),
     cni: required(str('Network plugin.', { enum: CNI_PLUGINS })),

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { designClusterYaml, designInventoryYaml } from './fixtures/design-example';
 import { parseSpecDocument } from './parse';
 import { formatProblem, type Validation } from './schema';
-import { validateClusterSpec, validateHardwareInventory, validateInventory } from './validate';
+import { mergeParams } from './params';
+import { resolveClusterMachines } from './resolve';
+import {
+  validateClusterSpec,
+  validateHardwareInventory,
+  validateInventory,
+  validateProfile,
+} from './validate';
 
 /** Test documents are mutated freely to build invalid input; the validator under test is the type check. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -244,6 +251,16 @@ describe('validateClusterSpec problems (exact path and message)', () => {
         'kubernetes.podCidr: overlaps network pool mgmt (10.20.0.0/24)',
         'kubernetes.serviceCidr: overlaps podCidr 10.0.0.0/8',
       ],
+    ],
+    [
+      'unquoted Kubernetes version',
+      (s) => (s.kubernetes.version = 1.3),
+      ['kubernetes.version: must be a string'],
+    ],
+    [
+      'Kubernetes version with a v',
+      (s) => (s.kubernetes.version = 'v1.33'),
+      ['kubernetes.version: must be a Kubernetes version like "1.33" or "1.33.2" (quote it in YAML)'],
     ],
     [
       'CNI enum',
@@ -530,6 +547,12 @@ describe('validateInventory problems (exact path and message)', () => {
     expect(inventoryProblems(change)).toEqual(expected);
   });
 
+  it('reports holes in sparse arrays from JS callers instead of crashing', () => {
+    const machines: unknown[] = [];
+    machines[1] = (designInventory()['machines'] as unknown[])[0];
+    expect(messages(validateInventory({ machines }))).toEqual(['machines[0]: must be an object']);
+  });
+
   it('lowercases MACs', () => {
     const inventory = designInventory() as Doc;
     inventory.machines[0].bootMac = 'AA:BB:CC:DD:EE:0F';
@@ -549,6 +572,68 @@ describe('validateInventory problems (exact path and message)', () => {
       'machines[0].bmc.credentialsRef: is required',
       'machines[1].name: must be lowercase letters, digits and hyphens (at most 63), starting and ending with a letter or digit',
       'machines[2]: must be an object',
+    ]);
+  });
+});
+
+describe('validateProfile', () => {
+  it('accepts a profile and defaults its params', () => {
+    expect(validateProfile({ name: 'hardened' })).toEqual({
+      ok: true,
+      value: { name: 'hardened', params: {} },
+    });
+  });
+  it('reports every problem', () => {
+    expect(messages(validateProfile({ name: 'Hardened', params: [], extra: 1 }))).toEqual([
+      'extra: unknown field',
+      'name: must be lowercase letters, digits and hyphens (at most 63), starting and ending with a letter or digit',
+      'params: must be an object',
+    ]);
+  });
+});
+
+describe('from files to per-machine params', () => {
+  it('validates, resolves roles and merges params for each machine of the DESIGN.md example', () => {
+    const inventory = designInventory() as Doc;
+    inventory.machines[1].params = { ntp: ['10.9.9.9'], kernel: { hugepages: 1024 } };
+    const machines = validateInventory(inventory);
+    const cluster = validateClusterSpec({ ...designCluster(), profile: 'hardened' });
+    const profile = validateProfile({
+      name: 'hardened',
+      params: { kernel: { lockdown: true }, sshKeys: null },
+    });
+    if (!machines.ok || !cluster.ok || !profile.ok) throw new Error('fixtures must validate');
+    const membership = resolveClusterMachines(cluster.value, machines.value.machines);
+    if (!membership.ok) throw new Error('fixtures must resolve');
+    const perMachine = membership.value.assignments.map((a) => ({
+      name: a.machine.name,
+      role: a.role,
+      ...mergeParams({
+        global: { ntp: ['pool.ntp.org'], sshKeys: ['secret/global-keys'] },
+        profile: profile.value.params,
+        cluster: cluster.value.params,
+        machine: a.machine.params,
+      }),
+    }));
+    expect(perMachine).toEqual([
+      {
+        name: 'r1-cp-01',
+        role: 'control-plane',
+        params: { ntp: ['10.20.0.2'], kernel: { lockdown: true }, sshKeys: ['secret/ops-keys'] },
+        sources: { ntp: 'cluster', kernel: 'profile', sshKeys: 'cluster' },
+        contributors: { ntp: ['cluster'], kernel: ['profile'], sshKeys: ['cluster'] },
+      },
+      {
+        name: 'r1-w-01',
+        role: 'worker',
+        params: {
+          ntp: ['10.9.9.9'],
+          kernel: { lockdown: true, hugepages: 1024 },
+          sshKeys: ['secret/ops-keys'],
+        },
+        sources: { ntp: 'machine', kernel: 'machine', sshKeys: 'cluster' },
+        contributors: { ntp: ['machine'], kernel: ['profile', 'machine'], sshKeys: ['cluster'] },
+      },
     ]);
   });
 });

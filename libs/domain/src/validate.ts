@@ -20,7 +20,8 @@ import {
   type Ipv4Network,
 } from './net';
 import { checkValue, indexPath, keyPath, type Problem, type Validation } from './schema';
-import { clusterSpecSchema, hardwareInventorySchema, inventorySchema } from './spec-schemas';
+import { type ParamsProfile } from './params';
+import { clusterSpecSchema, hardwareInventorySchema, inventorySchema, profileSchema } from './spec-schemas';
 
 /** What the structural pass leaves for cross-field rules: any field may be missing, any item `undefined`. */
 type Loose<T> = T extends (infer U)[]
@@ -71,6 +72,13 @@ export function validateInventory(input: unknown): Validation<InventoryDocument>
     'BMC address',
     problems,
   );
+  return finish(value, sortProblems(problems));
+}
+
+/** Validates a params profile (`{ name, description?, params }`); `params` defaults to `{}`. */
+export function validateProfile(input: unknown): Validation<ParamsProfile> {
+  const problems: Problem[] = [];
+  const value = checkValue(profileSchema, input, '', problems);
   return finish(value, sortProblems(problems));
 }
 

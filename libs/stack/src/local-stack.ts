@@ -1,8 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type PlinthConfig } from '@plinth/config';
 import { TASK_QUEUES } from '@plinth/contracts';
 import {
+  createApiTokenRepository,
   createDataSource,
   findFreePort,
   provideDatabase,
@@ -87,11 +89,20 @@ export async function startLocalStack(
     const dataSource = createDataSource(database.url, { poolSize: 1, applicationName: 'plinth-migrate' });
     await dataSource.initialize();
     const applied = await runMigrations(dataSource);
+    const bootstrapToken = await createApiTokenRepository(dataSource).createBootstrapTokenIfNone();
     await dataSource.destroy();
     report(
       `✓ PostgreSQL ${database.embedded ? `embedded on 127.0.0.1:${database.embedded.port} (data in ${join(config.homeDir, 'postgres')})` : 'from DATABASE_URL'}` +
         `, ${applied.length} migration(s) applied (${ms(t)})`,
     );
+
+    if (bootstrapToken) {
+      // Shown once. A copy goes to PLINTH_HOME/admin-token (0600) so the local CLI can use it.
+      const tokenFile = join(config.homeDir, 'admin-token');
+      writeFileSync(tokenFile, `${bootstrapToken}\n`, { mode: 0o600 });
+      report(`✓ Created the first API token (admin). It is shown only now; a copy is in ${tokenFile}:`);
+      report(`    ${bootstrapToken}`);
+    }
 
     t = performance.now();
     const temporal = await step(

@@ -44,6 +44,15 @@ export class ApiExceptionFilter implements ExceptionFilter {
         };
       }
       const message = typeof messages === 'string' ? messages : exception.message;
+      if (
+        status === HttpStatus.BAD_REQUEST &&
+        (exception.cause instanceof SyntaxError || /JSON/.test(message))
+      ) {
+        return {
+          status,
+          body: { code: 'MALFORMED_JSON', message: `The request body is not valid JSON: ${message}` },
+        };
+      }
       return { status, body: { code: HttpStatus[status] ?? 'HTTP_ERROR', message } };
     }
     return {

@@ -5,6 +5,7 @@ import { loadConfig } from '@plinth/config';
 import { startDevServer, type DevServerHandle } from '@plinth/devserver';
 import { createLogger } from '@plinth/logger';
 import { createTestDatabase, type TestDatabase } from '@plinth/testing';
+import { parseSecretKey } from '@plinth/db';
 import { createApiApp } from '../api-app';
 import type { HealthResponseDto } from './dto/health-response.dto';
 
@@ -25,6 +26,7 @@ describe('GET /healthz', () => {
       dataSource: db.dataSource,
       temporal,
       logger: createLogger({ name: 'test', level: 'silent' }),
+      secretKey: parseSecretKey(Buffer.alloc(32, 7).toString('base64'), 'test'),
     });
     apps.push(app);
     await app.listen(0, '127.0.0.1');

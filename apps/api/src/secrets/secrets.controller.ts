@@ -1,0 +1,43 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { SecretStore } from '@plinth/db';
+import { ApiError } from '../common/api-error';
+import { SECRET_STORE } from '../infrastructure/tokens';
+import { PutSecretDto, SecretResponseDto } from './dto/put-secret.dto';
+
+/** Secrets are written here and referenced elsewhere as `secret/<name>`; no endpoint returns a value. */
+@ApiTags('secrets')
+@ApiBearerAuth()
+@Controller('secrets')
+export class SecretsController {
+  constructor(@Inject(SECRET_STORE) private readonly secrets: SecretStore) {}
+
+  @Post()
+  @ApiCreatedResponse({
+    type: SecretResponseDto,
+    description: 'Created or replaced; the value is not echoed',
+  })
+  async put(@Body() body: PutSecretDto): Promise<SecretResponseDto> {
+    const ref = await this.secrets.put(body.name, body.value);
+    const stored = (await this.secrets.list()).find((s) => s.ref === ref);
+    return { name: body.name, ref, updatedAt: (stored?.updatedAt ?? new Date()).toISOString() };
+  }
+
+  @Get()
+  @ApiOkResponse({ type: [SecretResponseDto] })
+  async list(): Promise<SecretResponseDto[]> {
+    return (await this.secrets.list()).map((s) => ({
+      name: s.name,
+      ref: s.ref,
+      updatedAt: s.updatedAt.toISOString(),
+    }));
+  }
+
+  @Delete(':name')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async remove(@Param('name') name: string): Promise<void> {
+    if (!(await this.secrets.delete(name))) {
+      throw new ApiError(HttpStatus.NOT_FOUND, 'SECRET_NOT_FOUND', `Secret secret/${name} does not exist.`);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './api-tokens';
+export * from './audit-log';
