@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +26,27 @@ function pidsFrom(output: string): number[] {
   return [...line.matchAll(/=(\d+)/g)].map((m) => Number(m[1]));
 }
 
+/** Starts `plinth up` and resolves once it says it is running (or has exited). */
+async function startRunning(): Promise<{
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output: () => string;
+}> {
+  const child = spawn(process.execPath, [...cli, 'up'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const deadline = Date.now() + 90_000;
+  while (!output.includes('Press Ctrl-C') && child.exitCode === null && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  return { child, exited, output: () => output };
+}
+
 describe('plinth up (the stack behind npm start)', () => {
   it('brings up PostgreSQL, Temporal, API and worker, self-checks, and with --exit leaves nothing running', () => {
     const result = spawnSync(process.execPath, [...cli, 'up', '--exit'], {
@@ -51,18 +72,8 @@ describe('plinth up (the stack behind npm start)', () => {
   });
 
   it('keeps running until Ctrl-C, then stops every process it started', async () => {
-    const child = spawn(process.execPath, [...cli, 'up'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('Press Ctrl-C') && child.exitCode === null && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
+    const { child, exited, output: read } = await startRunning();
+    const output = read();
     expect(output).toContain('Press Ctrl-C');
     expect(output).not.toContain('plt_'); // the token is shown on the first start only
     const pids = pidsFrom(output);
@@ -73,21 +84,13 @@ describe('plinth up (the stack behind npm start)', () => {
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
-    expect(output).toContain('Stopped everything.');
+    expect(read()).toContain('Stopped everything.');
     expect(pids.filter(isAlive)).toEqual([]);
   });
 
   it('after the runner is killed with SIGKILL, its children stop and the next start clears the database', async () => {
-    const child = spawn(process.execPath, [...cli, 'up'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('Press Ctrl-C') && child.exitCode === null && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
+    const { child, output: read } = await startRunning();
+    const output = read();
     const pids = Object.fromEntries(
       [.../Processes\s+(.*)/.exec(output)![1]!.matchAll(/(\w+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]),
     );

@@ -2,6 +2,7 @@
  * Worker-driven WorkflowService calls: long polls for workflow and activity tasks, and the
  * completions, failures, heartbeats and query answers that come back with task tokens.
  */
+import type { temporal } from '@temporalio/proto';
 import { invalidArgument, notFound } from '../errors';
 import { decodeTaskToken, type TaskToken } from '../task-token';
 import { nextRetryDelayMs, type ActivityState } from '../state/activity';
@@ -42,6 +43,25 @@ export function taskHandlers(store: WorkflowStore, options: TaskPollOptions): Ha
     if (!activity || !run.isRunning) throw notFound('Activity task not found.');
     activity.checkToken(activity.token());
     return activity;
+  };
+
+  /** Both RespondActivityTaskFailed variants: retry per policy, or close the activity with the failure. */
+  const failAttempt = (
+    activity: ActivityState,
+    req: {
+      failure?: temporal.api.failure.v1.IFailure | null;
+      lastHeartbeatDetails?: temporal.api.common.v1.IPayloads | null;
+      identity?: string | null;
+    },
+  ): void => {
+    const failure = req.failure ?? { message: 'activity failed' };
+    activity.attemptFailed(
+      failure,
+      req.lastHeartbeatDetails,
+      nextRetryDelayMs(failure),
+      'failure',
+      req.identity ?? '',
+    );
   };
 
   return {
@@ -95,28 +115,12 @@ export function taskHandlers(store: WorkflowStore, options: TaskPollOptions): Ha
     },
 
     async RespondActivityTaskFailed(req: Req<'RespondActivityTaskFailedRequest'>) {
-      const activity = activityFor(decodeTaskToken(req.taskToken, 'activity'));
-      const failure = req.failure ?? { message: 'activity failed' };
-      activity.attemptFailed(
-        failure,
-        req.lastHeartbeatDetails,
-        nextRetryDelayMs(failure),
-        'failure',
-        req.identity ?? '',
-      );
+      failAttempt(activityFor(decodeTaskToken(req.taskToken, 'activity')), req);
       return { failures: [] };
     },
 
     async RespondActivityTaskFailedById(req: Req<'RespondActivityTaskFailedByIdRequest'>) {
-      const activity = activityById(req);
-      const failure = req.failure ?? { message: 'activity failed' };
-      activity.attemptFailed(
-        failure,
-        req.lastHeartbeatDetails,
-        nextRetryDelayMs(failure),
-        'failure',
-        req.identity ?? '',
-      );
+      failAttempt(activityById(req), req);
       return { failures: [] };
     },
 
