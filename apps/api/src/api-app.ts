@@ -3,10 +3,17 @@ import { type DynamicModule, type INestApplication, Module, ValidationPipe } fro
 import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Connection } from '@temporalio/client';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { PLINTH_VERSION, type PlinthConfig } from '@plinth/config';
-import { createApiTokenRepository, createAuditLog, createSecretStore, type SecretKey } from '@plinth/db';
+import {
+  createApiTokenRepository,
+  createAuditLog,
+  createMachineRepository,
+  createSecretStore,
+  type SecretKey,
+} from '@plinth/db';
 import type { Logger } from '@plinth/logger';
 import { AuditInterceptor } from './auth/audit.interceptor';
 import { AuthGuard } from './auth/auth.guard';
@@ -18,11 +25,14 @@ import {
   AUDIT_LOG,
   DATA_SOURCE,
   LOGGER,
+  MACHINES,
   PLINTH_CONFIG,
   SECRET_STORE,
   TEMPORAL_CONNECTION,
 } from './infrastructure/tokens';
+import { MachinesController } from './machines/machines.controller';
 import { SecretsController } from './secrets/secrets.controller';
+import { YAML_CONTENT_TYPES } from './common/spec-body';
 import { TokensController } from './tokens/tokens.controller';
 
 /** What the API is built from; the caller owns their lifecycles (the API closes none of them). */
@@ -48,9 +58,19 @@ class InfrastructureModule {
         { provide: LOGGER, useValue: deps.logger },
         { provide: API_TOKENS, useValue: createApiTokenRepository(deps.dataSource) },
         { provide: AUDIT_LOG, useValue: createAuditLog(deps.dataSource) },
+        { provide: MACHINES, useValue: createMachineRepository(deps.dataSource) },
         { provide: SECRET_STORE, useValue: createSecretStore(deps.dataSource, deps.secretKey) },
       ],
-      exports: [PLINTH_CONFIG, DATA_SOURCE, TEMPORAL_CONNECTION, LOGGER, API_TOKENS, AUDIT_LOG, SECRET_STORE],
+      exports: [
+        PLINTH_CONFIG,
+        DATA_SOURCE,
+        TEMPORAL_CONNECTION,
+        LOGGER,
+        API_TOKENS,
+        AUDIT_LOG,
+        SECRET_STORE,
+        MACHINES,
+      ],
     };
   }
 }
@@ -62,7 +82,7 @@ class InfrastructureModule {
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
   @Module({
     imports: [InfrastructureModule.with(deps), HealthModule],
-    controllers: [SecretsController, TokensController],
+    controllers: [SecretsController, TokensController, MachinesController],
     providers: [
       { provide: APP_GUARD, useClass: AuthGuard },
       { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
@@ -70,9 +90,11 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
   })
   class ApiModule {}
 
-  const app = await NestFactory.create(ApiModule, {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule, {
     logger: new PinoNestLogger(deps.logger.child({ component: 'nest' })),
   });
+  // JSON (the default parser, 100 kB) and YAML documents as text, both bounded: larger bodies get 413.
+  app.useBodyParser('text', { type: YAML_CONTENT_TYPES, limit: '1mb' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ApiExceptionFilter(deps.logger));
   app.use(requestLog(deps.logger));

@@ -1,22 +1,18 @@
-import type { INestApplication } from '@nestjs/common';
-import { Connection } from '@temporalio/client';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '@plinth/config';
-import { createApiTokenRepository, parseSecretKey } from '@plinth/db';
-import { createTestDatabase, type TestDatabase } from '@plinth/testing';
-import { createApiApp } from '../api-app';
+import { startTestApi, type TestApi } from '../testing/test-api';
 
 const SECRET_VALUE = 'ipmi-password-Zx9!';
 
 describe('API authentication, scopes, secrets and audit', () => {
-  let db: TestDatabase;
-  let app: INestApplication;
-  let url: string;
-  let temporal: Connection;
-  const logLines: string[] = [];
-  const tokens: Record<'read' | 'write' | 'admin', string> = { read: '', write: '', admin: '' };
+  let api: TestApi;
+  let db: TestApi['db'];
+  let tokens: TestApi['tokens'];
+  let logLines: string[];
+  beforeAll(async () => {
+    api = await startTestApi();
+    ({ db, tokens, logLines } = api);
+  });
+  afterAll(async () => api.close());
 
   const call = (
     method: string,
@@ -24,44 +20,7 @@ describe('API authentication, scopes, secrets and audit', () => {
     token?: string,
     body?: unknown,
     raw?: string,
-  ): Promise<Response> =>
-    fetch(`${url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    const repo = createApiTokenRepository(db.dataSource);
-    tokens.admin = (await repo.createBootstrapTokenIfNone())!;
-    tokens.read = (await repo.create('reader', ['read'])).token;
-    tokens.write = (await repo.create('writer', ['write'])).token;
-    temporal = Connection.lazy({ address: '127.0.0.1:1' });
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(chunk.toString());
-        done();
-      },
-    });
-    app = await createApiApp({
-      config: loadConfig({ PLINTH_API_PORT: '0' }),
-      dataSource: db.dataSource,
-      temporal,
-      logger: pino({ level: 'trace' }, sink),
-      secretKey: parseSecretKey(Buffer.alloc(32, 3).toString('base64'), 'test'),
-    });
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
-  });
-  afterAll(async () => {
-    await app.close();
-    await temporal.close();
-    await db.drop();
-  });
+  ): Promise<Response> => api.call(method, path, { token, body: raw ?? body });
 
   it('keeps health public and asks for a token elsewhere (401, explained)', async () => {
     expect((await call('GET', '/healthz')).status).not.toBe(401);

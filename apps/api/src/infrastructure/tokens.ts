@@ -6,3 +6,4 @@ export const LOGGER = Symbol('LOGGER');
 export const API_TOKENS = Symbol('API_TOKENS');
 export const AUDIT_LOG = Symbol('AUDIT_LOG');
 export const SECRET_STORE = Symbol('SECRET_STORE');
+export const MACHINES = Symbol('MACHINES');

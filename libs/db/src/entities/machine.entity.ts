@@ -10,6 +10,7 @@ export class MachineEntity {
   @Column({ name: 'bmc_address', type: 'text' }) bmcAddress!: string;
   @Column({ name: 'bmc_credentials_ref', type: 'text' }) bmcCredentialsRef!: string;
   @Column({ name: 'bmc_insecure_tls', type: 'boolean', default: false }) bmcInsecureTls!: boolean;
+  @Column({ name: 'bmc_ca_bundle_ref', type: 'text', nullable: true }) bmcCaBundleRef!: string | null;
   /** Lowercase aa:bb:cc:dd:ee:ff */
   @Column({ name: 'boot_mac', type: 'text', unique: true }) bootMac!: string;
   @Column({ type: 'text', nullable: true }) rack!: string | null;
@@ -20,6 +21,8 @@ export class MachineEntity {
     string,
     unknown
   > | null;
+  /** Machine-level params, the highest-precedence layer. */
+  @Column({ type: 'jsonb', default: () => "'{}'" }) params!: Record<string, unknown>;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -13,11 +13,13 @@ export class InventoryClustersRuns1763910000000 implements MigrationInterface {
         bmc_address text NOT NULL,
         bmc_credentials_ref text NOT NULL,
         bmc_insecure_tls boolean NOT NULL DEFAULT false,
+        bmc_ca_bundle_ref text,
         boot_mac text NOT NULL UNIQUE,
         rack text,
         position integer,
         labels jsonb NOT NULL DEFAULT '{}',
         expected_hardware jsonb,
+        params jsonb NOT NULL DEFAULT '{}',
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);

@@ -1,2 +1,3 @@
 export * from './api-tokens';
 export * from './audit-log';
+export * from './machines';
