@@ -10,6 +10,7 @@ import { PLINTH_VERSION, type PlinthConfig } from '@plinth/config';
 import {
   createApiTokenRepository,
   createAuditLog,
+  createClusterRepository,
   createMachineRepository,
   createSecretStore,
   type SecretKey,
@@ -23,6 +24,7 @@ import { HealthModule } from './health/health.module';
 import {
   API_TOKENS,
   AUDIT_LOG,
+  CLUSTERS,
   DATA_SOURCE,
   LOGGER,
   MACHINES,
@@ -30,6 +32,7 @@ import {
   SECRET_STORE,
   TEMPORAL_CONNECTION,
 } from './infrastructure/tokens';
+import { ClustersController } from './clusters/clusters.controller';
 import { MachinesController } from './machines/machines.controller';
 import { SecretsController } from './secrets/secrets.controller';
 import { YAML_CONTENT_TYPES } from './common/spec-body';
@@ -48,29 +51,23 @@ export interface ApiDependencies {
 @Module({})
 class InfrastructureModule {
   static with(deps: ApiDependencies): DynamicModule {
+    const providers = [
+      { provide: PLINTH_CONFIG, useValue: deps.config },
+      { provide: DATA_SOURCE, useValue: deps.dataSource },
+      { provide: TEMPORAL_CONNECTION, useValue: deps.temporal },
+      { provide: LOGGER, useValue: deps.logger },
+      { provide: API_TOKENS, useValue: createApiTokenRepository(deps.dataSource) },
+      { provide: AUDIT_LOG, useValue: createAuditLog(deps.dataSource) },
+      { provide: MACHINES, useValue: createMachineRepository(deps.dataSource) },
+      { provide: CLUSTERS, useValue: createClusterRepository(deps.dataSource) },
+      { provide: SECRET_STORE, useValue: createSecretStore(deps.dataSource, deps.secretKey) },
+    ];
+    // Every infrastructure provider is available to every feature module.
     return {
       module: InfrastructureModule,
       global: true,
-      providers: [
-        { provide: PLINTH_CONFIG, useValue: deps.config },
-        { provide: DATA_SOURCE, useValue: deps.dataSource },
-        { provide: TEMPORAL_CONNECTION, useValue: deps.temporal },
-        { provide: LOGGER, useValue: deps.logger },
-        { provide: API_TOKENS, useValue: createApiTokenRepository(deps.dataSource) },
-        { provide: AUDIT_LOG, useValue: createAuditLog(deps.dataSource) },
-        { provide: MACHINES, useValue: createMachineRepository(deps.dataSource) },
-        { provide: SECRET_STORE, useValue: createSecretStore(deps.dataSource, deps.secretKey) },
-      ],
-      exports: [
-        PLINTH_CONFIG,
-        DATA_SOURCE,
-        TEMPORAL_CONNECTION,
-        LOGGER,
-        API_TOKENS,
-        AUDIT_LOG,
-        SECRET_STORE,
-        MACHINES,
-      ],
+      providers,
+      exports: providers.map((p) => p.provide),
     };
   }
 }
@@ -82,7 +79,7 @@ class InfrastructureModule {
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
   @Module({
     imports: [InfrastructureModule.with(deps), HealthModule],
-    controllers: [SecretsController, TokensController, MachinesController],
+    controllers: [SecretsController, TokensController, MachinesController, ClustersController],
     providers: [
       { provide: APP_GUARD, useClass: AuthGuard },
       { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

@@ -7,3 +7,4 @@ export const API_TOKENS = Symbol('API_TOKENS');
 export const AUDIT_LOG = Symbol('AUDIT_LOG');
 export const SECRET_STORE = Symbol('SECRET_STORE');
 export const MACHINES = Symbol('MACHINES');
+export const CLUSTERS = Symbol('CLUSTERS');

@@ -1,3 +1,5 @@
 export * from './api-tokens';
 export * from './audit-log';
 export * from './machines';
+export * from './canonical-json';
+export * from './clusters';

@@ -1,0 +1,170 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpStatus,
+  Inject,
+  Param,
+  ParseIntPipe,
+  Post,
+  Put,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { ClusterRepository, MachineRepository, StoredCluster } from '@plinth/db';
+import { clusterSpecJsonSchema, validateClusterSpec, validateProfile } from '@plinth/domain';
+import type { AuthenticatedRequest } from '../auth/auth.guard';
+import { ApiError } from '../common/api-error';
+import { invalid, readDocument, YAML_CONTENT_TYPES } from '../common/spec-body';
+import { CLUSTERS, MACHINES } from '../infrastructure/tokens';
+import { planCluster, type ClusterPlan } from './cluster-plan';
+
+interface ClusterSummary {
+  id: string;
+  name: string;
+  revision: number;
+  specHash: string;
+  updatedAt: string;
+}
+
+@ApiTags('clusters')
+@ApiBearerAuth()
+@Controller()
+export class ClustersController {
+  constructor(
+    @Inject(CLUSTERS) private readonly clusters: ClusterRepository,
+    @Inject(MACHINES) private readonly machines: MachineRepository,
+  ) {}
+
+  /**
+   * Applies a cluster spec (JSON, or YAML with a YAML content type). A changed spec becomes a new
+   * revision (201 on creation, 200 after); an unchanged one changes nothing. The spec must resolve
+   * against the inventory: unknown machines, conflicting roles and a missing profile are 400s.
+   */
+  @Post('clusters')
+  @ApiBody({
+    description: `Cluster spec (application/json, ${YAML_CONTENT_TYPES.join(', ')})`,
+    schema: clusterSpecJsonSchema as object,
+  })
+  async apply(
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ClusterSummary & { created: boolean; changed: boolean }> {
+    const spec = readDocument(body, 'INVALID_CLUSTER_SPEC', 'cluster spec', validateClusterSpec);
+    const profile = spec.profile ? await this.clusters.profileParams(spec.profile) : undefined;
+    const problems =
+      spec.profile && !profile
+        ? [
+            {
+              path: 'profile',
+              message: `no profile is named "${spec.profile}"; create it with PUT /profiles/${spec.profile}`,
+            },
+          ]
+        : [];
+    const planned = planCluster(spec, await this.machines.list(), profile);
+    if (!planned.ok) problems.push(...planned.problems);
+    if (problems.length > 0)
+      throw invalid(
+        'INVALID_CLUSTER_SPEC',
+        `The cluster spec has ${problems.length} problem(s) against the inventory.`,
+        problems,
+      );
+    const { cluster, created, changed } = await this.clusters.apply(spec, request.principal.name);
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return { ...summary(cluster), created, changed };
+  }
+
+  @Get('clusters')
+  async list(): Promise<ClusterSummary[]> {
+    return (await this.clusters.list()).map(summary);
+  }
+
+  @Get('clusters/:name')
+  async show(@Param('name') name: string): Promise<
+    ClusterSummary & {
+      spec: unknown;
+      revisions: { revision: number; specHash: string; createdBy: string; createdAt: string }[];
+    }
+  > {
+    const cluster = await this.find(name);
+    const revisions = await this.clusters.revisions(cluster.id);
+    return {
+      ...summary(cluster),
+      spec: cluster.current.spec,
+      revisions: revisions.map((r) => ({
+        revision: r.revision,
+        specHash: r.specHash,
+        createdBy: r.createdBy,
+        createdAt: r.createdAt.toISOString(),
+      })),
+    };
+  }
+
+  @Get('clusters/:name/revisions/:revision')
+  async revision(
+    @Param('name') name: string,
+    @Param('revision', ParseIntPipe) revision: number,
+  ): Promise<{ revision: number; spec: unknown }> {
+    const cluster = await this.find(name);
+    const found = await this.clusters.revision(cluster.id, revision);
+    if (!found)
+      throw new ApiError(
+        HttpStatus.NOT_FOUND,
+        'REVISION_NOT_FOUND',
+        `Cluster "${name}" has no revision ${revision} (current: ${cluster.current.revision}).`,
+      );
+    return { revision: found.revision, spec: found.spec };
+  }
+
+  /** What deploying the current revision would do, per machine, with merged params and their sources. */
+  @Get('clusters/:name/plan')
+  @ApiOkResponse({
+    description: 'The plan; `problems` instead when the inventory changed since the spec was applied',
+  })
+  async plan(@Param('name') name: string): Promise<{
+    cluster: string;
+    revision: number;
+    plan?: ClusterPlan;
+    problems?: { path: string; message: string }[];
+  }> {
+    const cluster = await this.find(name);
+    const spec = cluster.current.spec;
+    const profile = spec.profile ? await this.clusters.profileParams(spec.profile) : undefined;
+    const planned = planCluster(spec, await this.machines.list(), profile);
+    return planned.ok
+      ? { cluster: name, revision: cluster.current.revision, plan: planned.plan }
+      : { cluster: name, revision: cluster.current.revision, problems: planned.problems };
+  }
+
+  /** Creates or replaces a named params profile (the layer between global and cluster params). */
+  @Put('profiles/:name')
+  async putProfile(@Param('name') name: string, @Body() body: unknown): Promise<{ name: string }> {
+    const profile = readDocument(body, 'INVALID_PROFILE', 'profile', (input) =>
+      validateProfile(
+        typeof input === 'object' && input !== null && !Array.isArray(input) ? { ...input, name } : input,
+      ),
+    );
+    await this.clusters.putProfile(profile.name, profile.params);
+    return { name: profile.name };
+  }
+
+  private async find(name: string): Promise<StoredCluster> {
+    const cluster = await this.clusters.findByName(name);
+    if (!cluster)
+      throw new ApiError(HttpStatus.NOT_FOUND, 'CLUSTER_NOT_FOUND', `No cluster is named "${name}".`);
+    return cluster;
+  }
+}
+
+function summary(cluster: StoredCluster): ClusterSummary {
+  return {
+    id: cluster.id,
+    name: cluster.name,
+    revision: cluster.current.revision,
+    specHash: cluster.current.specHash,
+    updatedAt: cluster.updatedAt.toISOString(),
+  };
+}
