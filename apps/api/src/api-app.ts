@@ -34,6 +34,7 @@ import {
 } from './infrastructure/tokens';
 import { ClustersController } from './clusters/clusters.controller';
 import { MachinesController } from './machines/machines.controller';
+import { SchemasController } from './schemas/schemas.controller';
 import { SecretsController } from './secrets/secrets.controller';
 import { YAML_CONTENT_TYPES } from './common/spec-body';
 import { TokensController } from './tokens/tokens.controller';
@@ -79,7 +80,13 @@ class InfrastructureModule {
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
   @Module({
     imports: [InfrastructureModule.with(deps), HealthModule],
-    controllers: [SecretsController, TokensController, MachinesController, ClustersController],
+    controllers: [
+      SecretsController,
+      TokensController,
+      MachinesController,
+      ClustersController,
+      SchemasController,
+    ],
     providers: [
       { provide: APP_GUARD, useClass: AuthGuard },
       { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

@@ -24,6 +24,13 @@ describe('clusters API', () => {
   });
   afterAll(async () => api.close());
 
+  it('publishes the JSON Schemas without a token', async () => {
+    const schema = await fetch(`${api.url}/schemas/cluster.json`);
+    expect(schema.status).toBe(200);
+    expect(((await schema.json()) as { $schema: string }).$schema).toContain('2020-12');
+    expect((await fetch(`${api.url}/schemas/inventory.json`)).status).toBe(200);
+  });
+
   it('refuses a spec whose machines are not in the inventory, with paths', async () => {
     const response = await yaml('POST', '/clusters', clusterYaml);
     expect(response.status).toBe(400);
