@@ -30,7 +30,7 @@ export class AuthGuard implements CanActivate {
       throw new ApiError(
         HttpStatus.UNAUTHORIZED,
         'UNAUTHENTICATED',
-        'This endpoint needs an API token: send "Authorization: Bearer <token>". `npm start` prints the first admin token; `plinth token create` makes more.',
+        'This endpoint needs an API token: send "Authorization: Bearer <token>". `npm start` prints the first admin token (kept in .plinth/admin-token); an admin can issue more with POST /tokens.',
       );
     }
     const principal = await this.tokens.verify(match[1]!);
