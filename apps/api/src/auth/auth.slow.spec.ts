@@ -57,14 +57,26 @@ describe('API authentication, scopes, secrets and audit', () => {
     for (const text of [body, listed, logLines.join('')]) expect(text).not.toContain(SECRET_VALUE);
 
     const audit = (await db.dataSource.query(
-      `SELECT actor, action, target_type FROM audit_log`,
+      `SELECT actor, action, target_type, details->>'outcome' AS outcome FROM audit_log`,
     )) as unknown[];
-    expect(audit).toContainEqual({ actor: 'writer', action: 'POST /secrets', target_type: 'secrets' });
+    expect(audit).toContainEqual({
+      actor: 'writer',
+      action: 'POST /secrets',
+      target_type: 'secrets',
+      outcome: 'succeeded',
+    });
     expect(JSON.stringify(await db.dataSource.query('SELECT * FROM audit_log'))).not.toContain(SECRET_VALUE);
     expect((await call('DELETE', '/secrets/bmc-rack1', tokens.write)).status).toBe(204);
     const gone = await call('DELETE', '/secrets/bmc-rack1', tokens.write);
     expect(gone.status).toBe(404);
     expect(await gone.json()).toMatchObject({ code: 'SECRET_NOT_FOUND' });
+    const deletes = (await db.dataSource.query(
+      `SELECT details->>'outcome' AS outcome, details->>'status' AS status FROM audit_log WHERE action = 'DELETE /secrets/:name' ORDER BY id`,
+    )) as unknown[];
+    expect(deletes).toEqual([
+      { outcome: 'succeeded', status: '204' },
+      { outcome: 'failed', status: '404' },
+    ]);
   });
 
   it('answers bad input with 400 and every problem by field, never a 500', async () => {
