@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { startDevServer } from '@plinth/devserver';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -111,6 +112,48 @@ describe('plinth up (the stack behind npm start)', () => {
     expect(next.status).toBe(0);
     expect(isAlive(pids.postgres!)).toBe(false);
     expect(pidsFrom(next.stdout).filter(isAlive)).toEqual([]);
+  });
+
+  it('prefers a `temporal` CLI on PATH, started as `temporal server start-dev` with a UI port', () => {
+    // A stand-in CLI that records its arguments and runs the built-in server with them.
+    const bin = join(home, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, 'temporal'),
+      `#!/bin/sh\necho "$@" > ${join(home, 'temporal-args')}\nexec ${process.execPath} ${join(root, 'apps/devserver/bin/plinth-devserver.js')} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const result = spawnSync(process.execPath, [...cli, 'up', '--exit'], {
+      cwd: root,
+      env: { ...env, PATH: `${bin}:${process.env.PATH}` },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('✓ Temporal (`temporal server start-dev` from PATH)');
+    expect(result.stdout).toMatch(/Temporal\s+127\.0\.0\.1:\d+\s+\(UI http:\/\/127\.0\.0\.1:\d+\)/);
+    expect(readFileSync(join(home, 'temporal-args'), 'utf8')).toMatch(/^server start-dev .*--ui-port \d+/);
+  });
+
+  it('uses TEMPORAL_ADDRESS as given and starts no Temporal of its own', async () => {
+    const server = await startDevServer({ logLevel: 'error' });
+    try {
+      // Asynchronously: the server runs in this process and must keep answering meanwhile.
+      const child = spawn(process.execPath, [...cli, 'up', '--exit'], {
+        cwd: root,
+        env: { ...env, TEMPORAL_ADDRESS: server.address },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const result = { status, stdout };
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`✓ Temporal (TEMPORAL_ADDRESS) at ${server.address}`);
+      expect(result.stdout).not.toMatch(/temporal=\d+/);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('refuses a bad variable by name and starts nothing', () => {
