@@ -110,6 +110,23 @@ export function workflowHandlers(store: WorkflowStore, options: LongPollOptions)
     };
   };
 
+  /** Cancel and terminate may pin the chain they mean by its first run id (TS client: firstExecutionRunId). */
+  const findRunForFirstExecution = (req: {
+    namespace?: string | null;
+    workflowExecution?: temporal.api.common.v1.IWorkflowExecution | null;
+    firstExecutionRunId?: string | null;
+  }): Run => {
+    const run = store.findRun(
+      req.namespace ?? '',
+      req.workflowExecution?.workflowId,
+      req.workflowExecution?.runId,
+    );
+    if (req.firstExecutionRunId && run.startAttributes.firstExecutionRunId !== req.firstExecutionRunId) {
+      throw notFound('workflow execution not found for the given first execution run id');
+    }
+    return run;
+  };
+
   const table: HandlerTable = {
     async StartWorkflowExecution(req: Req<'StartWorkflowExecutionRequest'>) {
       validateSearchAttributes(store, req.namespace ?? '', req.searchAttributes);
@@ -157,27 +174,13 @@ export function workflowHandlers(store: WorkflowStore, options: LongPollOptions)
     },
 
     async RequestCancelWorkflowExecution(req: Req<'RequestCancelWorkflowExecutionRequest'>) {
-      const run = store.findRun(
-        req.namespace ?? '',
-        req.workflowExecution?.workflowId,
-        req.workflowExecution?.runId,
-      );
-      if (req.firstExecutionRunId && run.startAttributes.firstExecutionRunId !== req.firstExecutionRunId) {
-        throw notFound('workflow execution not found for the given first execution run id');
-      }
+      const run = findRunForFirstExecution(req);
       store.requestCancel(run, req.reason ?? '', req.identity ?? '');
       return {};
     },
 
     async TerminateWorkflowExecution(req: Req<'TerminateWorkflowExecutionRequest'>) {
-      const run = store.findRun(
-        req.namespace ?? '',
-        req.workflowExecution?.workflowId,
-        req.workflowExecution?.runId,
-      );
-      if (req.firstExecutionRunId && run.startAttributes.firstExecutionRunId !== req.firstExecutionRunId) {
-        throw notFound('workflow execution not found for the given first execution run id');
-      }
+      const run = findRunForFirstExecution(req);
       store.terminate(run, req.reason ?? '', req.details ?? null, req.identity ?? '');
       return {};
     },
@@ -256,14 +259,7 @@ export function workflowHandlers(store: WorkflowStore, options: LongPollOptions)
       const updateId = req.request?.meta?.updateId ?? '';
       if (!updateId) throw invalidArgument('Update id is not set on request.');
       if (!req.request?.input?.name) throw invalidArgument('Update name is not set on request.');
-      const run = store.findRun(
-        req.namespace ?? '',
-        req.workflowExecution?.workflowId,
-        req.workflowExecution?.runId,
-      );
-      if (req.firstExecutionRunId && run.startAttributes.firstExecutionRunId !== req.firstExecutionRunId) {
-        throw notFound('workflow execution not found for the given first execution run id');
-      }
+      const run = findRunForFirstExecution(req);
       let update = run.updates.get(updateId);
       if (!update) {
         if (!run.isRunning) throw notFound('workflow execution already completed');
