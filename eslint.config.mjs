@@ -24,7 +24,7 @@ const bannedInWorkflows = [
 export default tseslint.config(
   {
     ignores: [
-      'workflows/test-fixtures/**',
+      'test/fixtures/workflow-determinism/**',
       '**/node_modules/**',
       '**/dist/**',
       '.plinth/**',
@@ -112,7 +112,8 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O libraries.
-    files: ['workflows/**/*.ts'],
+    // The determinism fixtures (deliberately bad workflow modules) get the same rule, so a test can prove it bites.
+    files: ['workflows/**/*.ts', 'test/fixtures/workflow-determinism/**/*.ts'],
     ignores: ['workflows/**/*.spec.ts'],
     rules: {
       'no-restricted-imports': [

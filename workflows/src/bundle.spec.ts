@@ -14,7 +14,7 @@ describe('workflow bundle', () => {
   });
 
   it('refuses workflow code that imports a Node built-in', async () => {
-    const broken = resolve(__dirname, '../test-fixtures/imports-fs.ts');
+    const broken = resolve(__dirname, '../../test/fixtures/workflow-determinism/imports-fs.ts');
     await expect(bundleWorkflowCode({ workflowsPath: broken, ...quiet })).rejects.toThrow(
       /importing the following disallowed modules[\s\S]*'fs'/,
     );
