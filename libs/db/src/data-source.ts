@@ -30,14 +30,17 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   return applied.map((m) => m.name);
 }
 
-/** Names of migrations that exist in code but are not applied to the database. */
+/** Names of migrations that exist in code but are not applied to the database (all of them on an empty database). */
 export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
-  const executed = new Set(
-    (
-      (await dataSource
-        .query(`SELECT name FROM plinth_migrations WHERE to_regclass('plinth_migrations') IS NOT NULL`)
-        .catch(() => [])) as { name: string }[]
-    ).map((r) => r.name),
-  );
+  const exists = (await dataSource.query(`SELECT to_regclass('plinth_migrations') IS NOT NULL AS found`)) as {
+    found: boolean;
+  }[];
+  const executed = exists[0]?.found
+    ? new Set(
+        ((await dataSource.query('SELECT name FROM plinth_migrations')) as { name: string }[]).map(
+          (r) => r.name,
+        ),
+      )
+    : new Set<string>();
   return MIGRATIONS.map((m) => m.name).filter((name) => !executed.has(name));
 }

@@ -24,6 +24,7 @@ describe('migrations', () => {
       n: number;
     }[];
     for (let i = 0; i < count[0]!.n; i++) await db.dataSource.undoLastMigration({ transaction: 'each' });
+    expect(await pendingMigrations(db.dataSource)).toHaveLength(count[0]!.n);
     const tables = (await db.dataSource.query(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'plinth_migrations'`,
     )) as unknown[];
