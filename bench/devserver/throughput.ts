@@ -8,10 +8,10 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { findFreePort } from '@plinth/db';
 
 const WORKFLOWS = Number(process.argv[2] ?? 1000);
 const CHILDREN = Number(process.argv[3] ?? 1000);
@@ -22,17 +22,6 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** CPU time (user + system) a process has used, in ms, from /proc (Linux; 100 ticks/s). */
 function cpuMsOf(pid: number): number {
@@ -48,7 +37,7 @@ function rssOf(pid: number): number {
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const port = await freePort();
+  const port = await findFreePort();
   // BENCH_NODE_ARGS (e.g. "--cpu-prof") lets the server be profiled under load.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const serverProcess = spawn(

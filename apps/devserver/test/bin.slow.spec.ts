@@ -3,28 +3,17 @@
  * flags with a warning, serves the namespaces it was given, and exits 0 on SIGTERM and SIGINT.
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { findFreePort } from '@plinth/db';
 
 const BIN = path.resolve(__dirname, '../bin/plinth-devserver.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 describe('plinth-devserver executable', () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`starts within 5 s with start-dev flags and exits 0 on ${signal}`, async () => {
-      const port = await freePort();
+      const port = await findFreePort();
       const started = Date.now();
       const child = spawn(
         BIN,

@@ -2,6 +2,7 @@
  * Shared set-up for the dev server conformance suites: one in-process server, one bundle of the
  * fixture workflows per test file, and a worker per scenario on its own task queue.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import {
@@ -85,3 +86,6 @@ export function eventTypeNames(history: { events?: Array<{ eventType?: number | 
       .replace(/(^|_)([a-z])/g, (_: string, __: string, c: string) => c.toUpperCase()),
   );
 }
+
+/** A task queue of its own for one scenario, so scenarios never steal each other's tasks. */
+export const uniqueTaskQueue = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { DefaultLogger, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, eventTypeNames, type TestEnv } from './helpers';
+import { createTestEnv, eventTypeNames, type TestEnv, uniqueTaskQueue } from './helpers';
 
 let env: TestEnv;
 
@@ -20,7 +20,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-const tq = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
+const tq = uniqueTaskQueue;
 const SERVICE = '/temporal.api.workflowservice.v1.WorkflowService/';
 const FUZZED_METHODS = [
   'StartWorkflowExecution',

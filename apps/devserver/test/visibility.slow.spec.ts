@@ -4,7 +4,6 @@
  * spawning the `plinth-devserver` executable with `--search-attribute` flags.
  */
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -16,7 +15,7 @@ import {
 } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConformanceActivities } from './fixtures/activities';
-import { WORKFLOWS_PATH, quietRuntime } from './helpers';
+import { WORKFLOWS_PATH, quietRuntime, uniqueTaskQueue } from './helpers';
 
 const BIN = path.resolve(__dirname, '../bin/plinth-devserver.js');
 const devPriority = defineSearchAttributeKey('DevPriority', SearchAttributeType.INT);
@@ -42,7 +41,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const tq = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
+const tq = uniqueTaskQueue;
 
 async function withWorker<T>(taskQueue: string, body: () => Promise<T>): Promise<T> {
   const worker = await Worker.create({

@@ -2,7 +2,6 @@
  * Conformance: the real @temporalio/worker and @temporalio/client against the dev server.
  * Every scenario runs on its own task queue; histories are replayed to prove they are well formed.
  */
-import { randomUUID } from 'node:crypto';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
@@ -12,7 +11,7 @@ import {
 import { TerminatedFailure, CancelledFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, eventTypeNames, type TestEnv } from './helpers';
+import { createTestEnv, eventTypeNames, type TestEnv, uniqueTaskQueue } from './helpers';
 
 let env: TestEnv;
 
@@ -24,7 +23,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-const tq = (name: string): string => `${name}-${randomUUID().slice(0, 8)}`;
+const tq = uniqueTaskQueue;
 
 async function replay(workflowId: string): Promise<void> {
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
