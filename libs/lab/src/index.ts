@@ -1,1 +1,2 @@
 export * from './machine/lab-machine';
+export * from './shared-fixtures';
