@@ -12,6 +12,7 @@ import {
   createAuditLog,
   createClusterRepository,
   createMachineRepository,
+  createRunRepository,
   createSecretStore,
   type SecretKey,
 } from '@plinth/db';
@@ -29,10 +30,13 @@ import {
   LOGGER,
   MACHINES,
   PLINTH_CONFIG,
+  RUNS,
   SECRET_STORE,
   TEMPORAL_CONNECTION,
 } from './infrastructure/tokens';
 import { ClustersController } from './clusters/clusters.controller';
+import { RunsController } from './runs/runs.controller';
+import { RunsService } from './runs/runs.service';
 import { MachinesController } from './machines/machines.controller';
 import { SchemasController } from './schemas/schemas.controller';
 import { SecretsController } from './secrets/secrets.controller';
@@ -61,6 +65,7 @@ class InfrastructureModule {
       { provide: AUDIT_LOG, useValue: createAuditLog(deps.dataSource) },
       { provide: MACHINES, useValue: createMachineRepository(deps.dataSource) },
       { provide: CLUSTERS, useValue: createClusterRepository(deps.dataSource) },
+      { provide: RUNS, useValue: createRunRepository(deps.dataSource) },
       { provide: SECRET_STORE, useValue: createSecretStore(deps.dataSource, deps.secretKey) },
     ];
     // Every infrastructure provider is available to every feature module.
@@ -85,9 +90,11 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
       TokensController,
       MachinesController,
       ClustersController,
+      RunsController,
       SchemasController,
     ],
     providers: [
+      RunsService,
       { provide: APP_GUARD, useClass: AuthGuard },
       { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     ],

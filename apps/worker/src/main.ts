@@ -1,4 +1,5 @@
 import { loadConfigOrExit, stopWhenSupervisorDies } from '@plinth/config';
+import { createDataSource } from '@plinth/db';
 import { createLogger } from '@plinth/logger';
 import { createPlinthWorker } from './plinth-worker';
 
@@ -10,7 +11,14 @@ async function main(): Promise<void> {
     log.fatal('TEMPORAL_ADDRESS is not set: the worker needs a Temporal server (npm start sets it for you).');
     process.exit(78);
   }
+  if (!config.DATABASE_URL) {
+    log.fatal('DATABASE_URL is not set: the worker records runs in PostgreSQL (npm start sets it for you).');
+    process.exit(78);
+  }
+  const dataSource = createDataSource(config.DATABASE_URL, { applicationName: 'plinth-worker' });
+  await dataSource.initialize();
   const { worker, connection } = await createPlinthWorker({
+    dataSource,
     temporalAddress: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
     workflowBundlePath: process.env.PLINTH_WORKFLOW_BUNDLE,
@@ -28,6 +36,7 @@ async function main(): Promise<void> {
   // Worker.run() resolves after the SDK's own SIGINT/SIGTERM handling has drained in-flight tasks.
   await worker.run();
   await connection.close();
+  await dataSource.destroy();
   log.info('worker stopped');
 }
 

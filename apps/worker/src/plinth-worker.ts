@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createSystemActivities } from '@plinth/activities';
+import { createRunRecordActivities, createSystemActivities } from '@plinth/activities';
 import { PLINTH_VERSION } from '@plinth/config';
 import { TASK_QUEUES } from '@plinth/contracts';
+import { createRunRepository } from '@plinth/db';
+import type { DataSource } from 'typeorm';
 
 /** How to reach Temporal and which workflow code to load. */
 export interface PlinthWorkerOptions {
@@ -14,6 +16,8 @@ export interface PlinthWorkerOptions {
    * worker bundles `workflows/` at start-up, which takes a few seconds.
    */
   workflowBundlePath?: string;
+  /** The database the run-record activities write the runs' read model to. */
+  dataSource: DataSource;
   identity?: string;
   /** Extra options, e.g. for tests: `maxConcurrentActivityTaskExecutions`. */
   overrides?: Partial<WorkerOptions>;
@@ -34,7 +38,10 @@ export async function createPlinthWorker(
     taskQueue: options.taskQueue ?? TASK_QUEUES.deploy,
     identity,
     ...workflows,
-    activities: { ...createSystemActivities({ workerIdentity: identity, plinthVersion: PLINTH_VERSION }) },
+    activities: {
+      ...createSystemActivities({ workerIdentity: identity, plinthVersion: PLINTH_VERSION }),
+      ...createRunRecordActivities(createRunRepository(options.dataSource)),
+    },
     ...options.overrides,
   });
   return { worker, connection };

@@ -1,1 +1,2 @@
 export * from './system-activities';
+export * from './run-record-activities';

@@ -1,16 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_TYPES } from '@plinth/contracts';
+import { temporal } from '@temporalio/proto';
 import { findFreePort } from '@plinth/db';
 import { startProcess, type SupervisedProcess } from './supervised-process';
 
-/** Search attributes Plinth's workflows set; registered on every Temporal the runner starts. */
-export const PLINTH_SEARCH_ATTRIBUTES = {
-  PlinthClusterId: 'Keyword',
-  PlinthRunKind: 'Keyword',
-  PlinthPhase: 'Keyword',
-  PlinthFailedMachines: 'KeywordList',
-} as const;
+/** Search attributes Plinth's workflows set; registered on every Temporal the runner starts or is given. */
+export const PLINTH_SEARCH_ATTRIBUTES = SEARCH_ATTRIBUTE_TYPES;
 
 /** Where Temporal is and, when the runner started it, the process to stop. */
 export interface ProvidedTemporal {
@@ -34,6 +31,7 @@ export async function provideTemporal(options: {
 }): Promise<ProvidedTemporal> {
   if (options.temporalAddress) {
     await waitForTemporal(options.temporalAddress, 10_000);
+    await ensureSearchAttributes(options.temporalAddress, options.namespace);
     return { address: options.temporalAddress, kind: 'external' };
   }
   const port = await findFreePort();
@@ -97,6 +95,34 @@ export async function provideTemporal(options: {
     throw error;
   }
   return { address, kind, uiUrl, process };
+}
+
+/**
+ * Registers Plinth's search attributes on a Temporal server it did not start (a real cluster or a
+ * `temporal server start-dev` the operator runs). Attributes that already exist are left alone.
+ */
+export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const known = new Set(Object.keys({ ...existing.customAttributes, ...existing.systemAttributes }));
+    const missing = Object.entries(PLINTH_SEARCH_ATTRIBUTES).filter(([name]) => !known.has(name));
+    if (missing.length === 0) return;
+    const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map(([name, type]) => [
+          name,
+          type === 'Keyword'
+            ? IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+            : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+        ]),
+      ),
+    });
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Polls GetSystemInfo until it answers or `timeoutMs` passes. */

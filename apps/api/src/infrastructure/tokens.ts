@@ -8,3 +8,4 @@ export const AUDIT_LOG = Symbol('AUDIT_LOG');
 export const SECRET_STORE = Symbol('SECRET_STORE');
 export const MACHINES = Symbol('MACHINES');
 export const CLUSTERS = Symbol('CLUSTERS');
+export const RUNS = Symbol('RUNS');

@@ -3,3 +3,4 @@ export * from './audit-log';
 export * from './machines';
 export * from './canonical-json';
 export * from './clusters';
+export * from './runs';
