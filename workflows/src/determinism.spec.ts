@@ -13,8 +13,8 @@ async function lint(path: string): Promise<string[]> {
 
 describe('determinism lint rule', () => {
   it('rejects Node built-ins and I/O libraries in workflow code', async () => {
-    const restricted = (await lint('test/fixtures/workflow-determinism/imports-node-builtin.ts')).filter((m) =>
-      m.startsWith('no-restricted-imports'),
+    const restricted = (await lint('test/fixtures/workflow-determinism/imports-node-builtin.ts')).filter(
+      (m) => m.startsWith('no-restricted-imports'),
     );
     for (const module of ["'fs'", "'node:child_process'", "'typeorm'", "'@nestjs/common'", "'pg'"]) {
       expect(restricted.some((m) => m.includes(module))).toBe(true);

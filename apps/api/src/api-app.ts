@@ -40,7 +40,7 @@ import { RunsService } from './runs/runs.service';
 import { MachinesController } from './machines/machines.controller';
 import { SchemasController } from './schemas/schemas.controller';
 import { SecretsController } from './secrets/secrets.controller';
-import { YAML_CONTENT_TYPES } from './common/spec-body';
+import { CSV_CONTENT_TYPES, YAML_CONTENT_TYPES } from './common/spec-body';
 import { TokensController } from './tokens/tokens.controller';
 
 /** What the API is built from; the caller owns their lifecycles (the API closes none of them). */
@@ -104,8 +104,8 @@ export async function createApiApp(deps: ApiDependencies): Promise<INestApplicat
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, {
     logger: new PinoNestLogger(deps.logger.child({ component: 'nest' })),
   });
-  // JSON (the default parser, 100 kB) and YAML documents as text, both bounded: larger bodies get 413.
-  app.useBodyParser('text', { type: YAML_CONTENT_TYPES, limit: '1mb' });
+  // JSON (the default parser, 100 kB), and YAML and CSV documents as text, both bounded: larger bodies get 413.
+  app.useBodyParser('text', { type: [...YAML_CONTENT_TYPES, ...CSV_CONTENT_TYPES], limit: '1mb' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new ApiExceptionFilter(deps.logger));
   app.use(requestLog(deps.logger));

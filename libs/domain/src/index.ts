@@ -7,3 +7,4 @@ export * from './validate';
 export * from './resolve';
 export * from './params';
 export * from './parse';
+export * from './inventory-csv';

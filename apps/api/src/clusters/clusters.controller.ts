@@ -1,7 +1,9 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
+  HttpCode,
   HttpStatus,
   Inject,
   Param,
@@ -16,6 +18,7 @@ import type { Response } from 'express';
 import type { ClusterRepository, MachineRepository, StoredCluster } from '@plinth/db';
 import { clusterSpecJsonSchema, validateClusterSpec, validateProfile } from '@plinth/domain';
 import type { AuthenticatedRequest } from '../auth/auth.guard';
+import { RequireScope } from '../auth/auth.decorators';
 import { ApiError } from '../common/api-error';
 import { invalid, readDocument, YAML_CONTENT_TYPES } from '../common/spec-body';
 import { CLUSTERS, MACHINES } from '../infrastructure/tokens';
@@ -117,6 +120,33 @@ export class ClustersController {
         `Cluster "${name}" has no revision ${revision} (current: ${cluster.current.revision}).`,
       );
     return { revision: found.revision, spec: found.spec };
+  }
+
+  /** Deletes the cluster, its revisions and its runs' records; refused (409) while a run is active. */
+  @Delete('clusters/:name')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async remove(@Param('name') name: string): Promise<void> {
+    const outcome = await this.clusters.delete(name);
+    if (outcome.result === 'not-found')
+      throw new ApiError(HttpStatus.NOT_FOUND, 'CLUSTER_NOT_FOUND', `No cluster is named "${name}".`);
+    if (outcome.result === 'run-active')
+      throw new ApiError(
+        HttpStatus.CONFLICT,
+        'RUN_ACTIVE',
+        `Cluster "${name}" has run ${outcome.runId} in progress; cancel it (POST /runs/${outcome.runId}/cancel) or wait for it to end.`,
+        { runId: outcome.runId },
+      );
+  }
+
+  /** What deploying the current revision would do, per machine, with merged params and their sources. */
+  @Post('clusters/:name/plan')
+  @HttpCode(HttpStatus.OK)
+  @RequireScope('read')
+  @ApiOkResponse({
+    description: 'Same as GET /clusters/:name/plan; POST for clients that treat planning as an action',
+  })
+  async planAction(@Param('name') name: string): ReturnType<ClustersController['plan']> {
+    return this.plan(name);
   }
 
   /** What deploying the current revision would do, per machine, with merged params and their sources. */

@@ -97,6 +97,9 @@ describe('clusters API', () => {
     expect(cp1.params).toEqual({ timezone: 'UTC', sshd: { passwordAuth: false } });
     expect(cp1.paramSources).toEqual({ timezone: 'cluster', sshd: 'profile' });
     expect(plan.phases.some((p) => p.includes('wait for approval'))).toBe(true);
+    const posted = await api.call('POST', '/clusters/lab-1/plan', { token: api.tokens.read });
+    expect(posted.status).toBe(200);
+    expect(((await posted.json()) as { plan: unknown }).plan).toEqual(plan);
   });
 
   it('reports a missing profile and every spec problem at once', async () => {

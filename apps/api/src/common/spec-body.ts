@@ -5,6 +5,9 @@ import { ApiError } from './api-error';
 /** Content types accepted as YAML documents (besides JSON). */
 export const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
+/** Content types accepted as CSV (machine inventories only). */
+export const CSV_CONTENT_TYPES = ['text/csv', 'application/csv'];
+
 /**
  * A document body sent as JSON (already parsed) or YAML (raw text), validated by `validate`.
  * Every problem is reported at once: 400 `code` with `details.problems[{ path, message }]`.

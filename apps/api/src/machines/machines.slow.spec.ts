@@ -110,4 +110,102 @@ describe('machines API', () => {
     expect(conflict.status).toBe(409);
     expect(await conflict.json()).toMatchObject({ code: 'BOOT_MAC_IN_USE' });
   });
+
+  const csvHeader = 'name,bmc_address,bmc_credentials,boot_mac,rack,position,labels,expect_cpu_cores';
+  const importCsv = (body: string): Promise<Response> =>
+    api.call('POST', '/machines/import', { token: api.tokens.write, body, contentType: 'text/csv' });
+
+  it('imports CSV in one transaction: one bad row rejects all with per-row errors', async () => {
+    const bad = [
+      csvHeader,
+      'csv-1,redfish+http://127.0.0.1:19001,secret/lab-bmc,52:54:00:30:00:01,r2,1,pool=csv,8',
+      'csv-2,redfish+http://127.0.0.1:19002,secret/lab-bmc,52:54:00:30:00:zz,r2,2,pool=csv,8',
+    ].join('\n');
+    const rejected = await importCsv(bad);
+    expect(rejected.status).toBe(400);
+    const problems = ((await rejected.json()) as Problems).details.problems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toMatch(/^line 3 \(csv-2\): boot_mac: /);
+    expect((await api.call('GET', '/machines/csv-1', { token: api.tokens.read })).status).toBe(404);
+
+    const good = await importCsv(bad.replace('52:54:00:30:00:zz', '52:54:00:30:00:02'));
+    expect(good.status).toBe(201);
+    expect(await good.json()).toEqual({ created: ['csv-1', 'csv-2'], updated: [] });
+    const listed = (await (
+      await api.call('GET', '/machines?label=pool=csv', { token: api.tokens.read })
+    ).json()) as { name: string; position: number; expect: { cpuCores: number } }[];
+    expect(listed.map((m) => [m.name, m.position, m.expect.cpuCores])).toEqual([
+      ['csv-1', 1, 8],
+      ['csv-2', 2, 8],
+    ]);
+    const unknownColumn = await importCsv('name,colour\nx,red\n');
+    expect(unknownColumn.status).toBe(400);
+  });
+
+  it('creates, replaces and deletes single machines', async () => {
+    const machine = {
+      name: 'single-1',
+      bmc: { address: 'ipmi://127.0.0.1:19623', credentialsRef: 'secret/lab-bmc' },
+      bootMac: '52:54:00:40:00:01',
+      labels: { pool: 'single' },
+    };
+    const created = await api.call('POST', '/machines', { token: api.tokens.write, body: machine });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({
+      name: 'single-1',
+      bmc: { address: 'ipmi://127.0.0.1:19623' },
+    });
+    const again = await api.call('POST', '/machines', { token: api.tokens.write, body: machine });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as Problems).code).toBe('MACHINE_EXISTS');
+
+    const invalidOne = await api.call('POST', '/machines', {
+      token: api.tokens.write,
+      body: { ...machine, name: 'single-2', bootMac: 'nope' },
+    });
+    expect(invalidOne.status).toBe(400);
+    expect(((await invalidOne.json()) as Problems).details.problems.map((p) => p.path)).toEqual(['bootMac']);
+
+    const replaced = await api.call('PUT', '/machines/single-1', {
+      token: api.tokens.write,
+      body: { ...machine, name: undefined, rack: 'r9' },
+    });
+    expect(replaced.status).toBe(200);
+    expect(await replaced.json()).toMatchObject({ name: 'single-1', rack: 'r9' });
+    const mismatch = await api.call('PUT', '/machines/single-1', {
+      token: api.tokens.write,
+      body: { ...machine, name: 'other' },
+    });
+    expect(mismatch.status).toBe(400);
+    const createdByPut = await api.call('PUT', '/machines/single-3', {
+      token: api.tokens.write,
+      body: { ...machine, name: undefined, bootMac: '52:54:00:40:00:03' },
+    });
+    expect(createdByPut.status).toBe(201);
+
+    expect((await api.call('DELETE', '/machines/single-1', { token: api.tokens.write })).status).toBe(204);
+    expect((await api.call('GET', '/machines/single-1', { token: api.tokens.read })).status).toBe(404);
+    const gone = await api.call('DELETE', '/machines/single-1', { token: api.tokens.write });
+    expect(gone.status).toBe(404);
+    expect((await api.call('DELETE', '/machines/single-3', { token: api.tokens.read })).status).toBe(403);
+  });
+
+  it('rotates a secret without ever returning its value', async () => {
+    const rotated = await api.call('PUT', '/secrets/lab-bmc', {
+      token: api.tokens.write,
+      body: { value: 'admin:rotated-value-91c' },
+    });
+    expect(rotated.status).toBe(200);
+    const text = await rotated.text();
+    expect(text).toContain('secret/lab-bmc');
+    expect(text).not.toContain('rotated-value-91c');
+    const missing = await api.call('PUT', '/secrets/nope', { token: api.tokens.write, body: { value: 'x' } });
+    expect(missing.status).toBe(404);
+    const extra = await api.call('PUT', '/secrets/lab-bmc', {
+      token: api.tokens.write,
+      body: { value: 'x', name: 'y' },
+    });
+    expect(extra.status).toBe(400);
+    for (const line of api.logLines) expect(line).not.toContain('rotated-value-91c');
+  });
 });

@@ -118,6 +118,7 @@ export class RunsService {
         kind: 'deploy',
         requestedBy,
         idempotencyKey,
+        machineIds: input.machines.map((machine) => machine.machineId),
       });
     } catch (error) {
       if (error instanceof RunActiveError)
@@ -432,6 +433,10 @@ export class RunsService {
 
   private async machinesFromDatabase(run: StoredRun): Promise<MachineProgress[]> {
     const steps = await this.runs.machineSteps(run.id);
+    // Roles are not part of the step rows; the run's revision says which role each machine had.
+    const revision = await this.clusters.revision(run.clusterId, run.clusterRevision);
+    const planned = revision ? planCluster(revision.spec, await this.machines.list(), undefined) : undefined;
+    const roles = new Map(planned?.ok ? planned.plan.machines.map((m) => [m.name, m.role]) : []);
     const byMachine = new Map<string, MachineProgress>();
     for (const step of steps) {
       let machine = byMachine.get(step.machineId);
@@ -439,7 +444,7 @@ export class RunsService {
         machine = {
           machineId: step.machineId,
           name: step.machineName,
-          role: 'worker',
+          role: roles.get(step.machineName) ?? 'worker',
           status: 'pending',
           steps: Object.fromEntries(
             MACHINE_ROLES_IN_ORDER.map((role) => [role, { status: 'pending', attempts: 0 }]),

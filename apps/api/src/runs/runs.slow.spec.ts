@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer, type DevServerHandle } from '@plinth/devserver';
 import { ensureSearchAttributes } from '@plinth/stack';
@@ -8,6 +8,9 @@ import { createPlinthWorker } from '@plinth/worker';
 import { startTestApi, type TestApi } from '../testing/test-api';
 import type { RunView } from './runs.service';
 import type { RunEvent } from './history-events';
+
+import { Client, Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 
 const examples = resolve(__dirname, '../../../../examples');
 const BMC_PASSWORD = 'lab-bmc-password-7f3a9c';
@@ -44,6 +47,21 @@ async function readEvents(
     }
   }
 }
+
+/**
+ * With PLINTH_CAPTURE_HISTORIES=1, saves the histories of this suite's runs as replay fixtures
+ * (workflows/histories, protobuf-encoded `History`), so later workflow changes are checked against them.
+ */
+async function captureHistories(runIds: string[]): Promise<void> {
+  if (process.env['PLINTH_CAPTURE_HISTORIES'] !== '1' || !historyReader.current) return;
+  const dir = resolve(__dirname, '../../../../workflows/histories');
+  mkdirSync(dir, { recursive: true });
+  for (const [index, runId] of runIds.entries()) {
+    const name = `deploy-cluster-v1-${index === 0 ? 'approved' : 'canceled'}.binpb`;
+    writeFileSync(resolve(dir, name), await historyReader.current(runId));
+  }
+}
+const historyReader: { current?: (runId: string) => Promise<Uint8Array> } = {};
 
 describe('runs API against the dev server and a real worker', () => {
   let temporal: DevServerHandle;
@@ -91,6 +109,11 @@ describe('runs API against the dev server and a real worker', () => {
   };
 
   beforeAll(async () => {
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      // Another suite in this process installed the runtime first.
+    }
     temporal = await startDevServer({ logLevel: 'error' });
     await ensureSearchAttributes(temporal.address, 'default');
     api = await startTestApi({ temporalAddress: temporal.address });
@@ -100,6 +123,15 @@ describe('runs API against the dev server and a real worker', () => {
       dataSource: api.db.dataSource,
     }));
     workerRun = worker.run();
+    historyReader.current = async (runId) => {
+      const row = (await api.db.dataSource.query('SELECT workflow_id FROM runs WHERE id = $1', [runId])) as {
+        workflow_id: string;
+      }[];
+      const connection = await Connection.connect({ address: temporal.address });
+      const history = await new Client({ connection }).workflow.getHandle(row[0]!.workflow_id).fetchHistory();
+      await connection.close();
+      return proto.api.history.v1.History.encode(history).finish();
+    };
     await call('POST', '/secrets', { body: { name: 'lab-bmc', value: `admin:${BMC_PASSWORD}` } });
     for (const file of ['inventory.yaml', 'cluster.yaml']) {
       const response = await fetch(
@@ -316,6 +348,7 @@ describe('runs API against the dev server and a real worker', () => {
     expect(canceled.finishedAt).not.toBeNull();
     const rows = await api.db.dataSource.query('SELECT status FROM runs WHERE id = $1', [id]);
     expect(rows[0].status).toBe('canceled');
+    await captureHistories([String(firstRunId), id]);
   });
 
   it('answers bad run requests with 400/404 naming the problem', async () => {
@@ -336,5 +369,28 @@ describe('runs API against the dev server and a real worker', () => {
     expect(JSON.stringify(history.body)).not.toContain(BMC_PASSWORD);
     for (const body of bodies) expect(body).not.toContain(BMC_PASSWORD);
     for (const line of api.logLines) expect(line).not.toContain(BMC_PASSWORD);
+  });
+
+  it('refuses deleting a cluster or a machine while a run uses them, and deletes them after', async () => {
+    const launched = await call('POST', '/clusters/lab-1/deployments');
+    const id = String(launched.body['id']);
+    const cluster = await call('DELETE', '/clusters/lab-1');
+    expect(cluster.status).toBe(409);
+    expect(cluster.body).toMatchObject({ code: 'RUN_ACTIVE', details: { runId: id } });
+    const machine = await call('DELETE', '/machines/lab-w-1');
+    expect(machine.status).toBe(409);
+    expect(machine.body).toMatchObject({ code: 'MACHINE_IN_USE', details: { runId: id } });
+
+    expect((await call('POST', `/runs/${id}/cancel`)).status).toBe(202);
+    await eventually(
+      () => run(id),
+      (view) => view.status === 'canceled',
+      'canceled',
+    );
+    expect((await call('DELETE', '/machines/lab-w-1')).status).toBe(204);
+    expect((await call('DELETE', '/clusters/lab-1')).status).toBe(204);
+    expect((await call('GET', `/runs/${id}`)).status).toBe(404);
+    expect((await call('GET', '/clusters/lab-1')).status).toBe(404);
+    expect((await call('DELETE', '/clusters/lab-1')).status).toBe(404);
   });
 });

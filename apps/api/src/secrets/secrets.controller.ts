@@ -1,9 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  Post,
+  Put,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { SecretStore } from '@plinth/db';
 import { ApiError } from '../common/api-error';
 import { SECRET_STORE } from '../infrastructure/tokens';
-import { PutSecretDto, SecretResponseDto } from './dto/put-secret.dto';
+import { PutSecretDto, RotateSecretDto, SecretResponseDto } from './dto/put-secret.dto';
 
 /** Secrets are written here and referenced elsewhere as `secret/<name>`; no endpoint returns a value. */
 @ApiTags('secrets')
@@ -31,6 +42,19 @@ export class SecretsController {
       ref: s.ref,
       updatedAt: s.updatedAt.toISOString(),
     }));
+  }
+
+  /** Rotates an existing secret: references keep working and pick up the new value. */
+  @Put(':name')
+  @ApiOkResponse({ type: SecretResponseDto, description: 'Rotated; the value is not echoed' })
+  async rotate(@Param('name') name: string, @Body() body: RotateSecretDto): Promise<SecretResponseDto> {
+    if (!(await this.secrets.exists(`secret/${name}`)))
+      throw new ApiError(
+        HttpStatus.NOT_FOUND,
+        'SECRET_NOT_FOUND',
+        `Secret secret/${name} does not exist; create it with POST /secrets.`,
+      );
+    return this.put({ name, value: body.value });
   }
 
   @Delete(':name')

@@ -394,6 +394,7 @@ export class ActivityState {
     const lastFailure = this.lastFailure;
     this.abandon();
     this.run.activities.delete(this.scheduledEventId);
+    if (this.run.wft.state === 'started') this.run.bufferedActivityFinishes.add(this.scheduledEventId);
     this.run.addWorkflowEvent(() => {
       let startedEventId = 0;
       if (wasStarted) {

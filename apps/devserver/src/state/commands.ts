@@ -67,9 +67,12 @@ export function validateCommands(
       }
       case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
         const id = Number(c.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0);
-        if (!scheduledIds.has(id)) {
-          // Already finished (its result may be buffered): the real server accepts and ignores it.
-          break;
+        // An activity whose result is buffered (it finished during this task) may still be cancelled.
+        if (!scheduledIds.has(id) && !run.bufferedActivityFinishes.has(id)) {
+          return {
+            cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_ACTIVITY_ATTRIBUTES,
+            message: `No open activity has ScheduledEventId ${id}.`,
+          };
         }
         break;
       }
@@ -219,11 +222,13 @@ export function applyCommand(run: Run, c: ICommand, completedId: number, identit
     case CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK: {
       const scheduledEventId = Number(c.requestCancelActivityTaskCommandAttributes?.scheduledEventId ?? 0);
       const activity = run.activities.get(scheduledEventId);
-      if (!activity) return;
-      activity.cancelRequestedEventId = run.append(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, {
+      const cancelRequestedEventId = run.append(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED, {
         scheduledEventId,
         workflowTaskCompletedEventId: completedId,
       });
+      // Without an open activity the request is only recorded; its buffered result follows it.
+      if (!activity) return;
+      activity.cancelRequestedEventId = cancelRequestedEventId;
       activity.requestCancel();
       return;
     }

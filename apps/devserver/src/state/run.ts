@@ -96,6 +96,12 @@ export class Run {
   stickyQueue = '';
   /** Event writers deferred while a workflow task is started. */
   buffered: Array<() => void> = [];
+  /**
+   * Activities whose terminal event is among {@link buffered}: a RequestCancelActivityTask for one
+   * of them is still recorded (ActivityTaskCancelRequested before the buffered result), as the
+   * real server does, because the SDK's state machine expects that event on replay.
+   */
+  bufferedActivityFinishes = new Set<number>();
   /** True while a completion's commands are applied: WFT scheduling is deferred to its end. */
   completing = false;
   wftRequestedDuringCompletion = false;
@@ -199,6 +205,7 @@ export class Run {
   flushBuffered(): number {
     const writes = this.buffered;
     this.buffered = [];
+    this.bufferedActivityFinishes.clear();
     for (const write of writes) write();
     return writes.length;
   }
@@ -347,6 +354,7 @@ export class Run {
       for (const q of wft.queries) this.pendingQueries.push(q);
     }
     this.buffered = [];
+    this.bufferedActivityFinishes.clear();
     this.wft = { state: 'none' };
     const closeEventId = this.append(eventType, attributes);
     this.closeEventId = closeEventId;

@@ -38,6 +38,13 @@ export interface ClusterRepository {
   /** Every revision, newest first. */
   revisions(clusterId: string): Promise<ClusterRevision[]>;
   revision(clusterId: string, revision: number): Promise<ClusterRevision | undefined>;
+  /**
+   * Deletes a cluster with its revisions and its runs' records (Temporal keeps the histories).
+   * Refused (`run-active`) while one of its runs has not ended.
+   */
+  delete(
+    name: string,
+  ): Promise<{ result: 'deleted' | 'not-found' } | { result: 'run-active'; runId: string }>;
   putProfile(name: string, params: Record<string, unknown>): Promise<void>;
   /** Params of a profile, or undefined when no profile has that name. */
   profileParams(name: string): Promise<Record<string, unknown> | undefined>;
@@ -106,6 +113,27 @@ export function createClusterRepository(dataSource: DataSource): ClusterReposito
     async revision(clusterId, revision) {
       const row = await revisions.findOneBy({ clusterId, revision });
       return row ? toRevision(row) : undefined;
+    },
+    async delete(name) {
+      return dataSource.transaction(async (manager) => {
+        const cluster = await manager
+          .getRepository(ClusterEntity)
+          .createQueryBuilder('c')
+          .setLock('pessimistic_write')
+          .where('c.name = :name', { name })
+          .getOne();
+        if (!cluster) return { result: 'not-found' as const };
+        const active = (await manager.query(
+          `SELECT id FROM runs WHERE cluster_id = $1 AND status IN ('pending', 'running', 'paused') LIMIT 1`,
+          [cluster.id],
+        )) as { id: string }[];
+        if (active[0]) return { result: 'run-active' as const, runId: active[0].id };
+        // run_machine_states go with their runs (ON DELETE CASCADE).
+        await manager.query('DELETE FROM runs WHERE cluster_id = $1', [cluster.id]);
+        await manager.query('DELETE FROM cluster_revisions WHERE cluster_id = $1', [cluster.id]);
+        await manager.delete(ClusterEntity, { id: cluster.id });
+        return { result: 'deleted' as const };
+      });
     },
     async putProfile(name, params) {
       await profiles.upsert({ name, params: params as never }, { conflictPaths: ['name'] });

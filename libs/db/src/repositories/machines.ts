@@ -29,6 +29,13 @@ export interface MachineRepository {
   /** Sorted by name; `labels` keeps machines carrying all of them. */
   list(filter?: { labels?: Record<string, string> }): Promise<StoredMachine[]>;
   findByName(name: string): Promise<StoredMachine | undefined>;
+  /**
+   * Deletes a machine with its discovered inventories and its per-role history in ended runs.
+   * Refused (`in-active-run`) while a run that has not ended includes it.
+   */
+  delete(
+    name: string,
+  ): Promise<{ result: 'deleted' | 'not-found' } | { result: 'in-active-run'; runId: string }>;
 }
 
 export function createMachineRepository(dataSource: DataSource): MachineRepository {
@@ -68,6 +75,27 @@ export function createMachineRepository(dataSource: DataSource): MachineReposito
     async findByName(name) {
       const row = await repo.findOneBy({ name });
       return row ? fromRow(row) : undefined;
+    },
+    async delete(name) {
+      return dataSource.transaction(async (manager) => {
+        const row = await manager
+          .getRepository(MachineEntity)
+          .createQueryBuilder('m')
+          .setLock('pessimistic_write')
+          .where('m.name = :name', { name })
+          .getOne();
+        if (!row) return { result: 'not-found' as const };
+        const active = (await manager.query(
+          `SELECT r.id FROM run_machine_states s JOIN runs r ON r.id = s.run_id
+            WHERE s.machine_id = $1 AND r.status IN ('pending', 'running', 'paused') LIMIT 1`,
+          [row.id],
+        )) as { id: string }[];
+        if (active[0]) return { result: 'in-active-run' as const, runId: active[0].id };
+        await manager.query('DELETE FROM run_machine_states WHERE machine_id = $1', [row.id]);
+        await manager.query('DELETE FROM hardware_inventories WHERE machine_id = $1', [row.id]);
+        await manager.delete(MachineEntity, { id: row.id });
+        return { result: 'deleted' as const };
+      });
     },
   };
 }

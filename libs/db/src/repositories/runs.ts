@@ -1,5 +1,10 @@
 import { In, type DataSource, type EntityManager } from 'typeorm';
-import { deploymentWorkflowId, type MachineRoleStep, type StepProgress } from '@plinth/contracts';
+import {
+  deploymentWorkflowId,
+  MACHINE_ROLES_IN_ORDER,
+  type MachineRoleStep,
+  type StepProgress,
+} from '@plinth/contracts';
 import { ClusterEntity } from '../entities/cluster.entity';
 import { RunEntity, RunMachineStateEntity, type RunKind, type RunStatus } from '../entities/run.entity';
 
@@ -72,6 +77,8 @@ export interface RunRepository {
     kind: RunKind;
     requestedBy: string;
     idempotencyKey?: string;
+    /** The planned machines: each gets a `pending` row per role, so the read model shows them from the start. */
+    machineIds: string[];
   }): Promise<{ run: StoredRun; created: boolean }>;
   find(id: string): Promise<StoredRun | undefined>;
   list(filter?: RunFilter): Promise<StoredRun[]>;
@@ -97,7 +104,7 @@ export function createRunRepository(dataSource: DataSource): RunRepository {
     manager.getRepository(RunEntity).createQueryBuilder('r').innerJoinAndSelect('r.cluster', 'c');
 
   return {
-    async launch({ clusterId, revision, kind, requestedBy, idempotencyKey }) {
+    async launch({ clusterId, revision, kind, requestedBy, idempotencyKey, machineIds }) {
       return dataSource.transaction(async (manager) => {
         // Locking the cluster row serialises launches of one cluster (sequence and single-active rule).
         await manager
@@ -137,6 +144,16 @@ export function createRunRepository(dataSource: DataSource): RunRepository {
           finishedAt: null,
         });
         await manager.save(inserted);
+        const pending = machineIds.flatMap((machineId) =>
+          MACHINE_ROLES_IN_ORDER.map((role) => ({
+            runId: inserted.id,
+            machineId,
+            role,
+            status: 'pending',
+            attempts: 0,
+          })),
+        );
+        if (pending.length > 0) await manager.insert(RunMachineStateEntity, pending);
         const run = await select(manager).where('r.id = :id', { id: inserted.id }).getOneOrFail();
         return { run: toStored(run), created: true };
       });

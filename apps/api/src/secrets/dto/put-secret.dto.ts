@@ -24,3 +24,15 @@ export class SecretResponseDto {
   @ApiProperty({ example: 'secret/bmc-rack1' }) ref!: string;
   @ApiProperty() updatedAt!: string;
 }
+
+export class RotateSecretDto {
+  @ApiProperty({
+    example: 'new correct horse battery staple',
+    writeOnly: true,
+    description: 'The new value; never returned',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(65_536)
+  value!: string;
+}
