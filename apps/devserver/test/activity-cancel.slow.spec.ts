@@ -3,6 +3,7 @@
  * the real server records ActivityTaskCancelRequested and then the buffered result, and sdk-core's
  * replay depends on that order. Driven with raw task polls so the race is deterministic.
  */
+import Long from 'long';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, eventTypeNames, uniqueTaskQueue, type TestEnv } from './helpers';
@@ -37,7 +38,7 @@ describe('cancelling an activity whose result is buffered', () => {
             activityId: '1',
             activityType: { name: 'noop' },
             taskQueue: { name: taskQueue },
-            startToCloseTimeout: { seconds: 10 },
+            startToCloseTimeout: { seconds: Long.fromNumber(10) },
           },
         },
       ],
@@ -76,7 +77,7 @@ describe('cancelling an activity whose result is buffered', () => {
       commands: [
         {
           commandType: CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
-          requestCancelActivityTaskCommandAttributes: { scheduledEventId },
+          requestCancelActivityTaskCommandAttributes: { scheduledEventId: Long.fromNumber(scheduledEventId) },
         },
       ],
     });
@@ -108,7 +109,7 @@ describe('cancelling an activity whose result is buffered', () => {
         commands: [
           {
             commandType: CommandType.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
-            requestCancelActivityTaskCommandAttributes: { scheduledEventId: 999 },
+            requestCancelActivityTaskCommandAttributes: { scheduledEventId: Long.fromNumber(999) },
           },
         ],
       })
