@@ -142,6 +142,8 @@ export async function startLocalStack(
     const apiUrl = `http://${config.PLINTH_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.PLINTH_API_HOST}:${apiPort}`;
     await step(failOnExit(waitForHealthy(apiUrl, 60_000), [api, worker]));
     report(`✓ API healthy at ${apiUrl} (${ms(t)})`);
+    // The local CLI (`plinth token create`, …) finds the running API here.
+    writeFileSync(join(config.homeDir, 'api-url'), `${apiUrl}\n`);
 
     t = performance.now();
     const identity = await step(failOnExit(pingThroughWorker(temporal.address, config), [api, worker]));
