@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { callApi, resolveApiTarget } from './api-client';
+import { upCommand } from './up-command';
 
 const program = new Command('plinth')
   .description('Plinth builds clusters on physical servers as durable Temporal workflows.')
@@ -10,8 +11,6 @@ program
   .description('start PostgreSQL, Temporal, the API and a worker locally; Ctrl-C stops them all')
   .option('--exit', 'stop everything after the start-up self-check (for scripts and CI)', false)
   .action(async (options: { exit: boolean }) => {
-    // Loaded on demand: the stack pulls in much more than the small API commands need.
-    const { upCommand } = await import('./up-command');
     process.exitCode = await upCommand(options);
   });
 

@@ -13,12 +13,13 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { ClusterRepository, MachineRepository, StoredCluster } from '@plinth/db';
 import { clusterSpecJsonSchema, validateClusterSpec, validateProfile } from '@plinth/domain';
 import type { AuthenticatedRequest } from '../auth/auth.guard';
 import { RequireScope } from '../auth/auth.decorators';
+import { ApiAuthErrors } from '../common/api-docs';
 import { ApiError } from '../common/api-error';
 import { invalid, readDocument, YAML_CONTENT_TYPES } from '../common/spec-body';
 import { CLUSTERS, MACHINES } from '../infrastructure/tokens';
@@ -33,7 +34,7 @@ interface ClusterSummary {
 }
 
 @ApiTags('clusters')
-@ApiBearerAuth()
+@ApiAuthErrors()
 @Controller()
 export class ClustersController {
   constructor(
@@ -47,6 +48,7 @@ export class ClustersController {
    * against the inventory: unknown machines, conflicting roles and a missing profile are 400s.
    */
   @Post('clusters')
+  @ApiOperation({ summary: 'Apply a cluster spec (a changed spec becomes a new revision)' })
   @ApiBody({
     description: `Cluster spec (application/json, ${YAML_CONTENT_TYPES.join(', ')})`,
     schema: clusterSpecJsonSchema as object,
@@ -81,11 +83,13 @@ export class ClustersController {
   }
 
   @Get('clusters')
+  @ApiOperation({ summary: 'List clusters' })
   async list(): Promise<ClusterSummary[]> {
     return (await this.clusters.list()).map(summary);
   }
 
   @Get('clusters/:name')
+  @ApiOperation({ summary: 'Show a cluster with its revisions' })
   async show(@Param('name') name: string): Promise<
     ClusterSummary & {
       spec: unknown;
@@ -107,6 +111,7 @@ export class ClustersController {
   }
 
   @Get('clusters/:name/revisions/:revision')
+  @ApiOperation({ summary: "Show one revision's spec" })
   async revision(
     @Param('name') name: string,
     @Param('revision', ParseIntPipe) revision: number,
@@ -124,6 +129,7 @@ export class ClustersController {
 
   /** Deletes the cluster, its revisions and its runs' records; refused (409) while a run is active. */
   @Delete('clusters/:name')
+  @ApiOperation({ summary: 'Delete a cluster (refused while a run is active)' })
   @HttpCode(HttpStatus.NO_CONTENT)
   async remove(@Param('name') name: string): Promise<void> {
     const outcome = await this.clusters.delete(name);
@@ -140,6 +146,7 @@ export class ClustersController {
 
   /** What deploying the current revision would do, per machine, with merged params and their sources. */
   @Post('clusters/:name/plan')
+  @ApiOperation({ summary: 'Plan a deployment (same as GET)' })
   @HttpCode(HttpStatus.OK)
   @RequireScope('read')
   @ApiOkResponse({
@@ -151,6 +158,9 @@ export class ClustersController {
 
   /** What deploying the current revision would do, per machine, with merged params and their sources. */
   @Get('clusters/:name/plan')
+  @ApiOperation({
+    summary: 'Plan a deployment: machines, roles, params and phases, without touching hardware',
+  })
   @ApiOkResponse({
     description: 'The plan; `problems` instead when the inventory changed since the spec was applied',
   })
@@ -171,6 +181,7 @@ export class ClustersController {
 
   /** Creates or replaces a named params profile (the layer between global and cluster params). */
   @Put('profiles/:name')
+  @ApiOperation({ summary: 'Create or replace a params profile' })
   async putProfile(@Param('name') name: string, @Body() body: unknown): Promise<{ name: string }> {
     const profile = readDocument(body, 'INVALID_PROFILE', 'profile', (input) =>
       validateProfile(

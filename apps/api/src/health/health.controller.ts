@@ -1,5 +1,5 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/auth.decorators';
 import { HealthResponseDto } from './dto/health-response.dto';
@@ -13,6 +13,7 @@ export class HealthController {
 
   /** Liveness and readiness in one: 200 when PostgreSQL and Temporal both answer, 503 otherwise. */
   @Get('healthz')
+  @ApiOperation({ summary: 'Liveness and readiness: database and Temporal, with timings' })
   @ApiOkResponse({ type: HealthResponseDto, description: 'PostgreSQL and Temporal are reachable' })
   @ApiServiceUnavailableResponse({
     type: HealthResponseDto,

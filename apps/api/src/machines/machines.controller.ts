@@ -16,10 +16,10 @@ import {
 import type { Request, Response } from 'express';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiCreatedResponse,
   ApiOkResponse,
+  ApiOperation,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -38,13 +38,14 @@ import {
   type Problem,
   type Validation,
 } from '@plinth/domain';
+import { ApiAuthErrors } from '../common/api-docs';
 import { ApiError } from '../common/api-error';
 import { CSV_CONTENT_TYPES, invalid, readDocument, YAML_CONTENT_TYPES } from '../common/spec-body';
 import { MACHINES, SECRET_STORE } from '../infrastructure/tokens';
 import { ImportResultDto, MachineResponseDto } from './machine-response.dto';
 
 @ApiTags('machines')
-@ApiBearerAuth()
+@ApiAuthErrors()
 @Controller('machines')
 export class MachinesController {
   constructor(
@@ -57,6 +58,7 @@ export class MachinesController {
    * updated by name, all or nothing. Every problem comes back at once, with its path.
    */
   @Post('import')
+  @ApiOperation({ summary: 'Import an inventory (JSON, YAML or CSV), all or nothing' })
   @ApiBody({
     description: `Inventory document (${['application/json', ...YAML_CONTENT_TYPES].join(', ')}), or CSV (text/csv) with a header row of: name, bmc_address, bmc_credentials, boot_mac (required), serial, bmc_insecure_tls, bmc_ca_bundle, rack, position, labels ("k=v;k=v"), expect_cpu_cores, expect_memory_mib, expect_disks`,
     schema: inventoryJsonSchema as object,
@@ -74,6 +76,7 @@ export class MachinesController {
 
   /** Registers one machine (JSON or YAML); 409 when the name is taken (use PUT to replace). */
   @Post()
+  @ApiOperation({ summary: 'Register one machine' })
   @ApiBody({ description: 'One machine, as an element of the inventory document', schema: machineSchema() })
   @ApiCreatedResponse({ type: MachineResponseDto })
   async create(@Body() body: unknown): Promise<MachineResponseDto> {
@@ -90,6 +93,7 @@ export class MachinesController {
 
   /** Creates or replaces the machine `name` (the body's name, if given, must match). */
   @Put(':name')
+  @ApiOperation({ summary: 'Create or replace a machine' })
   @ApiBody({ description: 'One machine', schema: machineSchema() })
   @ApiOkResponse({ type: MachineResponseDto, description: 'Replaced (201 when created)' })
   async replace(
@@ -111,6 +115,7 @@ export class MachinesController {
 
   /** Removes a machine (with its discovered inventories); refused while an active run includes it. */
   @Delete(':name')
+  @ApiOperation({ summary: 'Delete a machine' })
   @HttpCode(HttpStatus.NO_CONTENT)
   async remove(@Param('name') name: string): Promise<void> {
     const outcome = await this.machines.delete(name);
@@ -161,6 +166,7 @@ export class MachinesController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List machines, optionally by labels' })
   @ApiQuery({
     name: 'label',
     required: false,
@@ -182,6 +188,7 @@ export class MachinesController {
   }
 
   @Get(':name')
+  @ApiOperation({ summary: 'Show a machine' })
   @ApiOkResponse({ type: MachineResponseDto })
   async show(@Param('name') name: string): Promise<MachineResponseDto> {
     const machine = await this.machines.findByName(name);

@@ -13,16 +13,17 @@ import {
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
+  ApiOperation,
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/auth.guard';
+import { ApiAuthErrors } from '../common/api-docs';
 import { ApiError } from '../common/api-error';
 import { ApproveRunDto, EventsQueryDto, ListRunsQueryDto, PauseRunDto } from './dto/run-requests.dto';
 import { RunsService, type EventsPage, type RunView } from './runs.service';
@@ -42,7 +43,7 @@ const RUN_EXAMPLE = {
 
 /** Deployments and their runs: launch, inspect, follow, steer. */
 @ApiTags('runs')
-@ApiBearerAuth()
+@ApiAuthErrors()
 @Controller()
 export class RunsController {
   constructor(
@@ -55,6 +56,7 @@ export class RunsController {
    * `Idempotency-Key` to make the call safe to repeat: the same key returns the same run (200).
    */
   @Post('clusters/:name/deployments')
+  @ApiOperation({ summary: "Launch a deployment of the cluster's current revision" })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -82,6 +84,7 @@ export class RunsController {
 
   /** Runs, newest first, from the database, with active ones checked against Temporal. */
   @Get('runs')
+  @ApiOperation({ summary: 'List runs (filters: cluster, kind, status)' })
   @ApiOkResponse({ schema: { example: [RUN_EXAMPLE] } })
   async list(@Query() query: ListRunsQueryDto): Promise<RunView[]> {
     let clusterId: string | undefined;
@@ -101,6 +104,7 @@ export class RunsController {
 
   /** The run with per-machine, per-role progress and errors in operator words. */
   @Get('runs/:id')
+  @ApiOperation({ summary: 'Show a run with per-machine, per-role progress' })
   @ApiOkResponse({
     schema: {
       example: { ...RUN_EXAMPLE, progress: { source: 'workflow', phase: 'provisioning', machines: [] } },
@@ -116,6 +120,9 @@ export class RunsController {
    * `Last-Event-ID`) and ends with an `end` event when the workflow closes.
    */
   @Get('runs/:id/events')
+  @ApiOperation({
+    summary: "The run's Temporal history, decoded (paged JSON, or live with Accept: text/event-stream)",
+  })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiOkResponse({
     schema: {
@@ -174,6 +181,7 @@ export class RunsController {
   }
 
   @Post('runs/:id/pause')
+  @ApiOperation({ summary: 'Pause a run' })
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ description: 'Pause requested: no new step starts; running steps finish' })
   async pause(
@@ -186,6 +194,7 @@ export class RunsController {
   }
 
   @Post('runs/:id/resume')
+  @ApiOperation({ summary: 'Resume a paused run' })
   @HttpCode(HttpStatus.ACCEPTED)
   async resume(
     @Param('id') id: string,
@@ -197,6 +206,7 @@ export class RunsController {
 
   /** Approves a gate the spec declared in `rollout.approve` (it may be approved before the run reaches it). */
   @Post('runs/:id/approve')
+  @ApiOperation({ summary: 'Approve a gate of a run' })
   @HttpCode(HttpStatus.ACCEPTED)
   async approve(
     @Param('id') id: string,
@@ -209,6 +219,7 @@ export class RunsController {
 
   /** Cancels the run: running steps are cancelled and the run ends `canceled`. */
   @Post('runs/:id/cancel')
+  @ApiOperation({ summary: 'Cancel a run' })
   @HttpCode(HttpStatus.ACCEPTED)
   async cancel(@Param('id') id: string): Promise<{ runId: string; requested: string }> {
     await this.runs.cancel(id);
@@ -217,6 +228,7 @@ export class RunsController {
 
   /** Runs a failed machine's roles again (by machine id or name). */
   @Post('runs/:id/machines/:machine/retry')
+  @ApiOperation({ summary: 'Retry a failed machine' })
   @HttpCode(HttpStatus.ACCEPTED)
   async retry(
     @Param('id') id: string,

@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { clusterSpecJsonSchema, inventoryJsonSchema } from '@plinth/domain';
 import { Public } from '../auth/auth.decorators';
 
@@ -9,6 +9,7 @@ import { Public } from '../auth/auth.decorators';
 @Controller('schemas')
 export class SchemasController {
   @Get('cluster.json')
+  @ApiOperation({ summary: 'JSON Schema of cluster spec files (for editor completion)' })
   @Header('content-type', 'application/schema+json')
   @ApiOkResponse({ description: 'JSON Schema (draft 2020-12) of a cluster spec' })
   cluster(): object {
@@ -16,6 +17,7 @@ export class SchemasController {
   }
 
   @Get('inventory.json')
+  @ApiOperation({ summary: 'JSON Schema of inventory files' })
   @Header('content-type', 'application/schema+json')
   @ApiOkResponse({ description: 'JSON Schema (draft 2020-12) of a machine inventory' })
   inventory(): object {

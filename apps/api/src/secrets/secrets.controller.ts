@@ -10,20 +10,22 @@ import {
   Post,
   Put,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { SecretStore } from '@plinth/db';
+import { ApiAuthErrors } from '../common/api-docs';
 import { ApiError } from '../common/api-error';
 import { SECRET_STORE } from '../infrastructure/tokens';
 import { PutSecretDto, RotateSecretDto, SecretResponseDto } from './dto/put-secret.dto';
 
 /** Secrets are written here and referenced elsewhere as `secret/<name>`; no endpoint returns a value. */
 @ApiTags('secrets')
-@ApiBearerAuth()
+@ApiAuthErrors()
 @Controller('secrets')
 export class SecretsController {
   constructor(@Inject(SECRET_STORE) private readonly secrets: SecretStore) {}
 
   @Post()
+  @ApiOperation({ summary: 'Create or replace a secret (the value is never returned)' })
   @ApiCreatedResponse({
     type: SecretResponseDto,
     description: 'Created or replaced; the value is not echoed',
@@ -35,6 +37,7 @@ export class SecretsController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List secrets (names and references only)' })
   @ApiOkResponse({ type: [SecretResponseDto] })
   async list(): Promise<SecretResponseDto[]> {
     return (await this.secrets.list()).map((s) => ({
@@ -46,6 +49,7 @@ export class SecretsController {
 
   /** Rotates an existing secret: references keep working and pick up the new value. */
   @Put(':name')
+  @ApiOperation({ summary: 'Rotate a secret' })
   @ApiOkResponse({ type: SecretResponseDto, description: 'Rotated; the value is not echoed' })
   async rotate(@Param('name') name: string, @Body() body: RotateSecretDto): Promise<SecretResponseDto> {
     if (!(await this.secrets.exists(`secret/${name}`)))
@@ -58,6 +62,7 @@ export class SecretsController {
   }
 
   @Delete(':name')
+  @ApiOperation({ summary: 'Delete a secret' })
   @HttpCode(HttpStatus.NO_CONTENT)
   async remove(@Param('name') name: string): Promise<void> {
     if (!(await this.secrets.delete(name))) {

@@ -1,6 +1,7 @@
+import { ApiAuthErrors } from '../common/api-docs';
 import { Body, Controller, Post } from '@nestjs/common';
 import { Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ArrayNotEmpty, IsArray, IsIn, IsString, Length } from 'class-validator';
 import { API_SCOPES, type ApiScope, type ApiTokenRepository } from '@plinth/db';
 import { RequireScope } from '../auth/auth.decorators';
@@ -27,13 +28,14 @@ export class CreatedTokenDto {
 }
 
 @ApiTags('tokens')
-@ApiBearerAuth()
+@ApiAuthErrors()
 @Controller('tokens')
 export class TokensController {
   constructor(@Inject(API_TOKENS) private readonly tokens: ApiTokenRepository) {}
 
   /** Issues an API token (admin only). The plain token is in this response and nowhere else. */
   @Post()
+  @ApiOperation({ summary: 'Issue an API token (admin)' })
   @RequireScope('admin')
   @ApiCreatedResponse({ type: CreatedTokenDto })
   async create(@Body() body: CreateTokenDto): Promise<CreatedTokenDto> {
