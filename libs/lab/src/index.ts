@@ -1,2 +1,5 @@
 export * from './machine/lab-machine';
 export * from './shared-fixtures';
+export * from './hardware';
+export * from './redfish';
+export * from './ipmi';

@@ -1,0 +1,19 @@
+/** Resource paths of profile-shaped BMCs (one system, one chassis, one manager, one RAID controller). */
+export const ROOT = '/redfish/v1';
+export const SYSTEMS = `${ROOT}/Systems`;
+export const SYSTEM = `${SYSTEMS}/1`;
+export const PROCESSORS = `${SYSTEM}/Processors`;
+export const MEMORY = `${SYSTEM}/Memory`;
+export const NICS = `${SYSTEM}/EthernetInterfaces`;
+export const BIOS = `${SYSTEM}/Bios`;
+export const BIOS_SETTINGS = `${BIOS}/Settings`;
+export const STORAGES = `${SYSTEM}/Storage`;
+export const STORAGE = `${STORAGES}/RAID.Integrated.1`;
+export const VOLUMES = `${STORAGE}/Volumes`;
+export const CHASSIS_COLLECTION = `${ROOT}/Chassis`;
+export const CHASSIS = `${CHASSIS_COLLECTION}/1`;
+export const DRIVES = `${CHASSIS}/Drives`;
+export const MANAGERS = `${ROOT}/Managers`;
+export const MANAGER = `${MANAGERS}/BMC`;
+export const SESSION_SERVICE = `${ROOT}/SessionService`;
+export const TASK_SERVICE = `${ROOT}/TaskService`;
