@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from './testing/test-api';
 
+const NO_RUN = '00000000-0000-4000-8000-000000000000';
+const MACHINE = {
+  name: 'matrix',
+  bmc: { address: 'ipmi://127.0.0.1:1623', credentialsRef: 'secret/none' },
+  bootMac: '52:54:00:99:99:99',
+};
+
 /** Every endpoint that takes a body, with a body that is valid apart from what each row breaks. */
 const bodyEndpoints: { method: string; path: string; valid: Record<string, unknown> }[] = [
   { method: 'POST', path: '/secrets', valid: { name: 'matrix', value: 'v' } },
@@ -8,8 +15,18 @@ const bodyEndpoints: { method: string; path: string; valid: Record<string, unkno
   { method: 'POST', path: '/machines/import', valid: { machines: [] } },
   { method: 'POST', path: '/clusters', valid: { name: 'matrix' } },
   { method: 'PUT', path: '/profiles/matrix', valid: { params: {} } },
+  { method: 'PUT', path: '/secrets/matrix', valid: { value: 'v' } },
+  { method: 'POST', path: '/machines', valid: MACHINE },
+  { method: 'PUT', path: '/machines/matrix', valid: MACHINE },
+  { method: 'POST', path: `/runs/${NO_RUN}/pause`, valid: { reason: 'r' } },
+  { method: 'POST', path: `/runs/${NO_RUN}/approve`, valid: { gate: 'before-openstack' } },
 ];
+/** Endpoints that take YAML documents too. */
+const yamlEndpoints = ['/machines/import', '/clusters', '/profiles/matrix', '/machines', '/machines/matrix'];
 const readEndpoints = [
+  '/runs',
+  `/runs/${NO_RUN}`,
+  `/runs/${NO_RUN}/events`,
   '/secrets',
   '/machines',
   '/machines/x',
@@ -68,9 +85,7 @@ describe('bad input on every endpoint', () => {
   }
 
   it('invalid YAML is a 400 naming the line, on every YAML endpoint', async () => {
-    for (const { method, path } of bodyEndpoints.filter(
-      (e) => e.path !== '/secrets' && e.path !== '/tokens',
-    )) {
+    for (const { method, path } of bodyEndpoints.filter((e) => yamlEndpoints.includes(e.path))) {
       const response = await api.call(method, path, {
         token: api.tokens.admin,
         body: 'a: [1, 2\nb: }',
@@ -79,6 +94,33 @@ describe('bad input on every endpoint', () => {
       await expectError(response.clone(), 400);
       expect(JSON.stringify(await response.json())).toMatch(/line \d+/);
     }
+  });
+
+  it('out-of-range and malformed query values are 400s naming the parameter', async () => {
+    for (const query of [
+      'limit=0',
+      'limit=501',
+      'limit=x',
+      'status=done',
+      'kind=rebuild',
+      'before=yesterday',
+    ]) {
+      const response = await api.call('GET', `/runs?${query}`, { token: api.tokens.read });
+      await expectError(response.clone(), 400, 'VALIDATION_FAILED');
+      expect(JSON.stringify(await response.json())).toContain(query.split('=')[0]!);
+    }
+    for (const query of ['pageSize=0', 'pageSize=1001', 'pageToken=%2F%2F']) {
+      await expectError(
+        await api.call('GET', `/runs/${NO_RUN}/events?${query}`, { token: api.tokens.read }),
+        400,
+      );
+    }
+    const csv = await api.call('POST', '/machines/import', {
+      token: api.tokens.admin,
+      body: 'x'.repeat(1_100_000),
+      contentType: 'text/csv',
+    });
+    await expectError(csv, 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('read endpoints ask for a token and answer unknown names with 404 { code, message }', async () => {
