@@ -303,7 +303,7 @@ export class RunsService {
 
   private async startWorkflow(run: StoredRun, input: DeploymentInput): Promise<void> {
     try {
-      await this.temporalCall(() =>
+      const handle = await this.temporalCall(() =>
         this.client.workflow.start(DEPLOY_WORKFLOW_TYPE, {
           taskQueue: TASK_QUEUES.deploy,
           workflowId: run.workflowId,
@@ -315,6 +315,7 @@ export class RunsService {
           ],
         }),
       );
+      await this.runs.attachTemporalRun(run.id, handle.firstExecutionRunId);
     } catch (error) {
       // A repeated launch (same idempotency key) finds its workflow already started: that is success.
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;

@@ -169,6 +169,7 @@ describe('runs API against the dev server and a real worker', () => {
       requestedBy: 'writer',
     });
     expect((first.body['workflow'] as { id: string }).id).toMatch(/^deploy\/[0-9a-f-]{36}\/1$/);
+    expect((first.body['workflow'] as { runId: string }).runId).toMatch(/^[0-9a-f-]{36}$/);
 
     const again = await call('POST', '/clusters/lab-1/deployments', {
       headers: { 'idempotency-key': 'launch-1' },

@@ -88,6 +88,8 @@ export interface RunRepository {
    * `succeeded`. Sets `started_at` on the first `running` and `finished_at` on the terminal one.
    */
   setStatus(id: string, status: RunStatus, temporalRunId?: string): Promise<void>;
+  /** Records the Temporal run id of the run's workflow once it has started (never overwrites one). */
+  attachTemporalRun(id: string, temporalRunId: string): Promise<void>;
   /** Upserts one machine's role step. */
   recordMachineStep(input: {
     runId: string;
@@ -196,6 +198,14 @@ export function createRunRepository(dataSource: DataSource): RunRepository {
         })
         .setParameter('now', now)
         .where('id = :id AND status NOT IN (:...terminal)', { id, terminal: TERMINAL })
+        .execute();
+    },
+    async attachTemporalRun(id, temporalRunId) {
+      await runs
+        .createQueryBuilder()
+        .update(RunEntity)
+        .set({ temporalRunId })
+        .where('id = :id AND temporal_run_id IS NULL', { id })
         .execute();
     },
     async recordMachineStep({ runId, machineId, role, progress }) {
