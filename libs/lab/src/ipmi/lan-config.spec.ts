@@ -52,7 +52,7 @@ describe('assertIpmiCredentials', () => {
     expect(() => assertIpmiCredentials({ username: 'admin', password: 'p@ss-w0rd!#%' })).not.toThrow();
     expect(() => assertIpmiCredentials({ username: '', password: 'x' })).toThrow(/1 to 16 characters/);
     expect(() => assertIpmiCredentials({ username: 'a'.repeat(17), password: 'x' })).toThrow(/1 to 16/);
-    expect(() => assertIpmiCredentials({ username: 'admin', password: 'x'.repeat(21) })).toThrow(/1 to 20/);
+    expect(() => assertIpmiCredentials({ username: 'admin', password: 'x'.repeat(20) })).toThrow(/1 to 19/);
     expect(() => assertIpmiCredentials({ username: 'admin', password: 'a"b' })).toThrow(
       /without spaces, quotes/,
     );
