@@ -52,6 +52,10 @@ export const ROLE_ERROR_CODES = {
   HelmReleaseFailed: { retryable: true },
   /** A referenced secret does not exist. */
   SecretMissing: { retryable: false },
+  /** The BMC's TLS certificate could not be verified (give the machine a CA bundle, or allow insecure TLS). */
+  BmcCertificateUntrusted: { retryable: false },
+  /** The machine a role was asked to work on is not (or no longer) in the inventory. */
+  MachineNotFound: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type RoleErrorCode = keyof typeof ROLE_ERROR_CODES;

@@ -4,3 +4,4 @@ export * from './machines';
 export * from './canonical-json';
 export * from './clusters';
 export * from './runs';
+export * from './hardware-inventories';
