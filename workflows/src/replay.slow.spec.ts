@@ -5,11 +5,11 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * Histories recorded by earlier versions of the workflows (workflows/histories, captured with
+ * Histories recorded by earlier versions of the workflows (workflows/test/histories, captured with
  * PLINTH_CAPTURE_HISTORIES=1 from the runs API suite) must replay against today's code: a change
  * that breaks them would break every run in flight during an upgrade.
  */
-const dir = resolve(__dirname, '../histories');
+const dir = resolve(__dirname, '../test/histories');
 const files = readdirSync(dir).filter((name) => name.endsWith('.binpb'));
 
 describe('replaying recorded workflow histories', () => {

@@ -50,11 +50,11 @@ async function readEvents(
 
 /**
  * With PLINTH_CAPTURE_HISTORIES=1, saves the histories of this suite's runs as replay fixtures
- * (workflows/histories, protobuf-encoded `History`), so later workflow changes are checked against them.
+ * (workflows/test/histories, protobuf-encoded `History`), so later workflow changes are checked against them.
  */
 async function captureHistories(runIds: string[]): Promise<void> {
   if (process.env['PLINTH_CAPTURE_HISTORIES'] !== '1' || !historyReader.current) return;
-  const dir = resolve(__dirname, '../../../../workflows/histories');
+  const dir = resolve(__dirname, '../../../../workflows/test/histories');
   mkdirSync(dir, { recursive: true });
   for (const [index, runId] of runIds.entries()) {
     const name = `deploy-cluster-v1-${index === 0 ? 'approved' : 'canceled'}.binpb`;
