@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The 256-bit key that encrypts secrets at rest, with a short fingerprint to recognise it. */
@@ -29,7 +29,17 @@ export function loadSecretKey(options: { secretKey?: string; homeDir: string }):
   const file = join(options.homeDir, 'secret.key');
   if (!existsSync(file)) {
     mkdirSync(options.homeDir, { recursive: true });
-    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    // The API and the worker may start at once: write a private file, then link it into place
+    // atomically; whoever links first wins and the other reads that key (never a half-written one).
+    const draft = `${file}.${process.pid}.tmp`;
+    writeFileSync(draft, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    try {
+      linkSync(draft, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(draft);
+    }
   }
   if ((statSync(file).mode & 0o077) !== 0) {
     throw new Error(`${file} is readable by other users; run: chmod 600 ${file}`);
