@@ -5,3 +5,7 @@ export * from './roles/raid/raid-activities';
 export * from './roles/raid/raid-plan';
 export * from './roles/power/power-activities';
 export type { BmcRoleDeps } from './roles/power/bmc-activity-support';
+export * from './roles/verify-os';
+export * from './roles/network';
+export * from './roles/kubernetes';
+export * from './roles/openstack';

@@ -5,3 +5,7 @@ export * from './roles/role-errors';
 export * from './roles/bmc';
 export * from './roles/discover';
 export * from './roles/raid';
+export * from './roles/ssh';
+export * from './roles/network';
+export * from './roles/kubernetes';
+export * from './roles/openstack';

@@ -3,6 +3,7 @@ import { AuditEntryEntity } from './audit-entry.entity';
 import { ClusterEntity, ClusterRevisionEntity } from './cluster.entity';
 import { HardwareInventoryEntity } from './hardware-inventory.entity';
 import { MachineEntity } from './machine.entity';
+import { IpAllocationEntity, SshHostKeyEntity } from './network.entity';
 import { ProfileEntity } from './profile.entity';
 import { RunEntity, RunMachineStateEntity } from './run.entity';
 import { SecretEntity } from './secret.entity';
@@ -12,6 +13,7 @@ export * from './audit-entry.entity';
 export * from './cluster.entity';
 export * from './hardware-inventory.entity';
 export * from './machine.entity';
+export * from './network.entity';
 export * from './profile.entity';
 export * from './run.entity';
 export * from './secret.entity';
@@ -28,4 +30,6 @@ export const ENTITIES = [
   SecretEntity,
   ApiTokenEntity,
   AuditEntryEntity,
+  IpAllocationEntity,
+  SshHostKeyEntity,
 ];

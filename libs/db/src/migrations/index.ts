@@ -1,5 +1,10 @@
 import { CreateInstance1763900000000 } from './1763900000000-create-instance';
 import { InventoryClustersRuns1763910000000 } from './1763910000000-inventory-clusters-runs';
+import { NetworkSsh1763930000000 } from './1763930000000-network-ssh';
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-export const MIGRATIONS = [CreateInstance1763900000000, InventoryClustersRuns1763910000000];
+export const MIGRATIONS = [
+  CreateInstance1763900000000,
+  InventoryClustersRuns1763910000000,
+  NetworkSsh1763930000000,
+];

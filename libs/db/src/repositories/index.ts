@@ -5,3 +5,5 @@ export * from './canonical-json';
 export * from './clusters';
 export * from './runs';
 export * from './hardware-inventories';
+export * from './ip-allocations';
+export * from './ssh-host-keys';

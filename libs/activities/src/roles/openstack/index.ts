@@ -1,0 +1,7 @@
+export {
+  createOpenStackActivities,
+  mergeValues,
+  defaultValues,
+  OPENSTACK_HELM_REPOSITORY,
+  type OpenStackDeps,
+} from './openstack-activities';

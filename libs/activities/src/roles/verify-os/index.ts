@@ -1,0 +1,6 @@
+export {
+  createVerifyOsActivities,
+  parseOsRelease,
+  versionMatches,
+  type VerifyOsDeps,
+} from './verify-os-activities';

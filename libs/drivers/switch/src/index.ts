@@ -1,0 +1,2 @@
+export * from './switch-driver';
+export * from './lab-switch';
