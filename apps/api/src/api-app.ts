@@ -6,7 +6,7 @@ import type { Connection } from '@temporalio/client';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
-import { PLINTH_VERSION, type PlinthConfig } from '@plinth/config';
+import { PLINTH_VERSION, publicApiUrl, type PlinthConfig } from '@plinth/config';
 import {
   createApiTokenRepository,
   createAuditLog,
@@ -18,6 +18,8 @@ import {
 } from '@plinth/db';
 import type { Logger } from '@plinth/logger';
 import { AuditInterceptor } from './auth/audit.interceptor';
+import { BootModule } from './boot/boot.module';
+import type { BootModuleOptions } from './boot/boot-options';
 import { AuthGuard } from './auth/auth.guard';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { PinoNestLogger } from './common/pino-nest-logger';
@@ -51,6 +53,8 @@ export interface ApiDependencies {
   logger: Logger;
   /** Encrypts secrets at rest (see loadSecretKey). */
   secretKey: SecretKey;
+  /** Boot provisioner options beyond the defaults (media folder, token lifetime, installer-callback hook). */
+  boot?: Partial<Omit<BootModuleOptions, 'secretKey'>>;
 }
 
 @Module({})
@@ -84,7 +88,15 @@ class InfrastructureModule {
  */
 export async function createApiApp(deps: ApiDependencies): Promise<INestApplication> {
   @Module({
-    imports: [InfrastructureModule.with(deps), HealthModule],
+    imports: [
+      InfrastructureModule.with(deps),
+      HealthModule,
+      BootModule.register({
+        secretKey: deps.secretKey,
+        publicBaseUrl: publicApiUrl(deps.config),
+        ...deps.boot,
+      }),
+    ],
     controllers: [
       SecretsController,
       TokensController,
@@ -134,7 +146,8 @@ function requestLog(log: Logger) {
       log.info(
         {
           method: req.method,
-          path: req.path,
+          // Boot config paths carry one-time tokens: never log them.
+          path: req.path.replace(/^\/boot\/configs\/[^/]+/, '/boot/configs/<token>'),
           status: res.statusCode,
           durationMs: Math.round(performance.now() - started),
         },

@@ -53,6 +53,11 @@ describe('OpenAPI document at /docs-json', () => {
     'post /runs/{id}/approve',
     'post /runs/{id}/cancel',
     'post /runs/{id}/machines/{machine}/retry',
+    'get /boot/ipxe',
+    'get /boot/configs/{token}/{file}',
+    'post /boot/callback',
+    'get /boot/media/{path}',
+    'get /templates/render',
     'get /schemas/cluster.json',
     'get /schemas/inventory.json',
   ];
@@ -67,6 +72,11 @@ describe('OpenAPI document at /docs-json', () => {
   it('describes every operation, its responses, and the bearer token where one is needed', () => {
     const publicOperations = new Set([
       'get /healthz',
+      'get /boot/ipxe',
+      'get /boot/configs/{token}/{file}',
+      'post /boot/callback',
+      'get /boot/media/{path}',
+      'get /templates/render',
       'get /schemas/cluster.json',
       'get /schemas/inventory.json',
     ]);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { callApi, resolveApiTarget } from './api-client';
 import { labUpCommand, type LabUpFlags } from './lab-command';
+import { registerTemplatesCommand } from './templates-command';
 import { upCommand } from './up-command';
 
 const program = new Command('plinth')
@@ -57,6 +58,8 @@ lab
   .action(async (options: LabUpFlags) => {
     process.exitCode = await labUpCommand(options);
   });
+
+registerTemplatesCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,5 +1,6 @@
 export * from './system-activities';
 export * from './run-record-activities';
+export * from './roles/provision';
 export * from './roles/discover/discover-activities';
 export * from './roles/raid/raid-activities';
 export * from './roles/raid/raid-plan';

@@ -78,6 +78,16 @@ export class PlinthConfig {
   PLINTH_API_PORT: number = 3000;
 
   /**
+   * The API's URL as machines and their installers reach it (the boot provisioner's iPXE scripts,
+   * install configs and callbacks). Default `http://<PLINTH_API_HOST>:<port>` (127.0.0.1 for 0.0.0.0).
+   */
+  @Expose()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http(s) URL like http://10.0.0.5:3000' })
+  PLINTH_PUBLIC_URL?: string;
+
+  /**
    * Key that encrypts secrets at rest: 32 bytes, base64 (`openssl rand -base64 32`). When unset,
    * one is generated into PLINTH_HOME/secret.key (mode 0600). Keep it: secrets are unreadable without it.
    */
@@ -148,4 +158,13 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): PlinthCo
     }
     throw error;
   }
+}
+
+/** The API's URL as machines reach it: PLINTH_PUBLIC_URL, else derived from the listen address. */
+export function publicApiUrl(
+  config: Pick<PlinthConfig, 'PLINTH_PUBLIC_URL' | 'PLINTH_API_HOST' | 'PLINTH_API_PORT'>,
+): string {
+  if (config.PLINTH_PUBLIC_URL) return config.PLINTH_PUBLIC_URL.replace(/\/$/, '');
+  const host = config.PLINTH_API_HOST === '0.0.0.0' ? '127.0.0.1' : config.PLINTH_API_HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.PLINTH_API_PORT}`;
 }

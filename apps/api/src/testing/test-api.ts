@@ -3,7 +3,7 @@ import { Connection } from '@temporalio/client';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '@plinth/config';
-import { createApiTokenRepository, parseSecretKey } from '@plinth/db';
+import { createApiTokenRepository, findFreePort, parseSecretKey } from '@plinth/db';
 import { createTestDatabase, type TestDatabase } from '@plinth/testing';
 import { createApiApp } from '../api-app';
 
@@ -40,14 +40,16 @@ export async function startTestApi(options: { temporalAddress?: string } = {}): 
       done();
     },
   });
+  // A known port before the app is built: the boot provisioner writes the API's URL into configs.
+  const port = await findFreePort();
   const app: INestApplication = await createApiApp({
-    config: loadConfig({ PLINTH_API_PORT: '0', TEMPORAL_ADDRESS: temporalAddress }),
+    config: loadConfig({ PLINTH_API_PORT: String(port), TEMPORAL_ADDRESS: temporalAddress }),
     dataSource: db.dataSource,
     temporal,
     logger: pino({ level: 'trace' }, sink),
     secretKey: parseSecretKey(Buffer.alloc(32, 3).toString('base64'), 'test'),
   });
-  await app.listen(0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   const url = await app.getUrl();
   return {
     url,

@@ -1,6 +1,7 @@
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEntryEntity } from './audit-entry.entity';
 import { ClusterEntity, ClusterRevisionEntity } from './cluster.entity';
+import { BootConfigEntity } from './boot.entity';
 import { HardwareInventoryEntity } from './hardware-inventory.entity';
 import { MachineEntity } from './machine.entity';
 import { IpAllocationEntity, SshHostKeyEntity } from './network.entity';
@@ -10,6 +11,7 @@ import { SecretEntity } from './secret.entity';
 
 export * from './api-token.entity';
 export * from './audit-entry.entity';
+export * from './boot.entity';
 export * from './cluster.entity';
 export * from './hardware-inventory.entity';
 export * from './machine.entity';
@@ -32,4 +34,5 @@ export const ENTITIES = [
   AuditEntryEntity,
   IpAllocationEntity,
   SshHostKeyEntity,
+  BootConfigEntity,
 ];

@@ -4,6 +4,7 @@ export * from './machines';
 export * from './canonical-json';
 export * from './clusters';
 export * from './runs';
-export * from './hardware-inventories';
 export * from './ip-allocations';
 export * from './ssh-host-keys';
+export * from './boot';
+export * from './hardware-inventories';

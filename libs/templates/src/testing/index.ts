@@ -1,0 +1,3 @@
+export * from './install-cases';
+export * from './boot-fixtures';
+export * from './validators';
