@@ -10,10 +10,11 @@ import {
   ParseIntPipe,
   Post,
   Put,
+  Query,
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { ClusterRepository, MachineRepository, StoredCluster } from '@plinth/db';
 import { clusterSpecJsonSchema, validateClusterSpec, validateProfile } from '@plinth/domain';
@@ -24,6 +25,8 @@ import { ApiError } from '../common/api-error';
 import { invalid, readDocument, YAML_CONTENT_TYPES } from '../common/spec-body';
 import { CLUSTERS, MACHINES } from '../infrastructure/tokens';
 import { planCluster, type ClusterPlan } from './cluster-plan';
+import { INSTALL_CONFIGS } from '../boot/boot-options';
+import type { InstallConfigService, InstallPreview } from '@plinth/templates';
 
 interface ClusterSummary {
   id: string;
@@ -40,6 +43,7 @@ export class ClustersController {
   constructor(
     @Inject(CLUSTERS) private readonly clusters: ClusterRepository,
     @Inject(MACHINES) private readonly machines: MachineRepository,
+    @Inject(INSTALL_CONFIGS) private readonly installConfigs: InstallConfigService,
   ) {}
 
   /**
@@ -152,31 +156,62 @@ export class ClustersController {
   @ApiOkResponse({
     description: 'Same as GET /clusters/:name/plan; POST for clients that treat planning as an action',
   })
-  async planAction(@Param('name') name: string): ReturnType<ClustersController['plan']> {
-    return this.plan(name);
+  async planAction(
+    @Param('name') name: string,
+    @Query('render') render?: string,
+  ): ReturnType<ClustersController['plan']> {
+    return this.plan(name, render);
   }
 
   /** What deploying the current revision would do, per machine, with merged params and their sources. */
   @Get('clusters/:name/plan')
+  @ApiQuery({
+    name: 'render',
+    required: false,
+    description: "true: also render each machine's install config, secrets masked (slower on large clusters)",
+  })
   @ApiOperation({
     summary: 'Plan a deployment: machines, roles, params and phases, without touching hardware',
   })
   @ApiOkResponse({
     description: 'The plan; `problems` instead when the inventory changed since the spec was applied',
   })
-  async plan(@Param('name') name: string): Promise<{
+  async plan(
+    @Param('name') name: string,
+    @Query('render') render?: string,
+  ): Promise<{
     cluster: string;
     revision: number;
     plan?: ClusterPlan;
     problems?: { path: string; message: string }[];
+    installConfigs?: Record<string, InstallPreview | { error: string }>;
   }> {
+    if (render !== undefined && render !== 'true' && render !== 'false')
+      throw invalid('INVALID_QUERY', 'render must be true or false.', [
+        { path: 'render', message: `got "${render}", expected true or false` },
+      ]);
     const cluster = await this.find(name);
     const spec = cluster.current.spec;
     const profile = spec.profile ? await this.clusters.profileParams(spec.profile) : undefined;
-    const planned = planCluster(spec, await this.machines.list(), profile);
-    return planned.ok
-      ? { cluster: name, revision: cluster.current.revision, plan: planned.plan }
-      : { cluster: name, revision: cluster.current.revision, problems: planned.problems };
+    const inventory = await this.machines.list();
+    const planned = planCluster(spec, inventory, profile);
+    if (!planned.ok) return { cluster: name, revision: cluster.current.revision, problems: planned.problems };
+    if (render !== 'true') return { cluster: name, revision: cluster.current.revision, plan: planned.plan };
+    // The install configs each machine would get, secrets masked; a machine that cannot be rendered says why.
+    const byName = new Map(inventory.map((machine) => [machine.name, machine]));
+    const installConfigs: Record<string, InstallPreview | { error: string }> = {};
+    for (const { name: machineName } of planned.plan.machines) {
+      try {
+        installConfigs[machineName] = await this.installConfigs.previewInSpec({
+          machine: byName.get(machineName)!,
+          spec,
+          profileParams: profile,
+        });
+      } catch (error) {
+        installConfigs[machineName] = { error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+    return { cluster: name, revision: cluster.current.revision, plan: planned.plan, installConfigs };
   }
 
   /** Creates or replaces a named params profile (the layer between global and cluster params). */

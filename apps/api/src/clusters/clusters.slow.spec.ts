@@ -97,9 +97,57 @@ describe('clusters API', () => {
     expect(cp1.params).toEqual({ timezone: 'UTC', sshd: { passwordAuth: false } });
     expect(cp1.paramSources).toEqual({ timezone: 'cluster', sshd: 'profile' });
     expect(plan.phases.some((p) => p.includes('wait for approval'))).toBe(true);
+    type Rendered = Record<
+      string,
+      { installer?: string; maskedSecrets?: string[]; files?: { content: string }[]; error?: string }
+    >;
+    const unrenderable = (await get<{ installConfigs: Rendered }>('/clusters/lab-1/plan?render=true'))
+      .installConfigs;
+    expect(unrenderable['lab-w-1']?.error).toContain(
+      'params.sshKeys: must list at least one OpenSSH public key',
+    );
+    expect((await get<{ installConfigs?: unknown }>('/clusters/lab-1/plan')).installConfigs).toBeUndefined();
+    expect(
+      (await api.call('GET', '/clusters/lab-1/plan?render=yes', { token: api.tokens.read })).status,
+    ).toBe(400);
     const posted = await api.call('POST', '/clusters/lab-1/plan', { token: api.tokens.read });
     expect(posted.status).toBe(200);
     expect(((await posted.json()) as { plan: unknown }).plan).toEqual(plan);
+  });
+
+  it("previews every machine's install config with secrets masked", async () => {
+    const publicKey =
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMl6bWzQ3cnbbbuBfa2+0n5ZsGsGhF3Pz1y8WcN4hRu7 ops@plinth';
+    await api.call('POST', '/secrets', {
+      token: api.tokens.write,
+      body: { name: 'ops-keys', value: publicKey },
+    });
+    const withKeys = clusterYaml.replace(
+      'params: { timezone: UTC }',
+      'params: { timezone: UTC, sshKeys: [secret/ops-keys] }',
+    );
+    expect(withKeys).not.toBe(clusterYaml);
+    expect((await yaml('POST', '/clusters', withKeys)).status).toBe(200);
+    const { installConfigs } = await get<{
+      installConfigs: Record<
+        string,
+        { installer: string; maskedSecrets: string[]; files: { content: string }[] }
+      >;
+    }>('/clusters/lab-1/plan?render=true');
+    expect(Object.keys(installConfigs).sort()).toEqual([
+      'lab-cp-1',
+      'lab-cp-2',
+      'lab-cp-3',
+      'lab-w-1',
+      'lab-w-2',
+      'lab-w-3',
+    ]);
+    const worker = installConfigs['lab-w-1']!;
+    expect(worker.installer).toBe('autoinstall');
+    expect(worker.maskedSecrets).toContain('secret/ops-keys');
+    const text = worker.files.map((file) => file.content).join('\n');
+    expect(text).toContain('********');
+    expect(text).not.toContain('AAAAC3NzaC1lZDI1NTE5AAAAIMl6bWzQ3cnbbbuBfa2');
   });
 
   it('reports a missing profile and every spec problem at once', async () => {
