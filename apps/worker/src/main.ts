@@ -1,5 +1,5 @@
-import { loadConfigOrExit, stopWhenSupervisorDies } from '@plinth/config';
-import { createDataSource } from '@plinth/db';
+import { loadConfigOrExit, publicApiUrl, stopWhenSupervisorDies } from '@plinth/config';
+import { createDataSource, loadSecretKey } from '@plinth/db';
 import { createLogger } from '@plinth/logger';
 import { createPlinthWorker } from './plinth-worker';
 
@@ -17,8 +17,11 @@ async function main(): Promise<void> {
   }
   const dataSource = createDataSource(config.DATABASE_URL, { applicationName: 'plinth-worker' });
   await dataSource.initialize();
-  const { worker, connection } = await createPlinthWorker({
+  const { worker, connection, close } = await createPlinthWorker({
     dataSource,
+    secretKey: loadSecretKey({ secretKey: config.PLINTH_SECRET_KEY, homeDir: config.homeDir }),
+    publicBaseUrl: publicApiUrl(config),
+    logger: log,
     temporalAddress: config.TEMPORAL_ADDRESS,
     namespace: config.TEMPORAL_NAMESPACE,
     workflowBundlePath: process.env.PLINTH_WORKFLOW_BUNDLE,
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
   stopWhenSupervisorDies(() => worker.shutdown());
   // Worker.run() resolves after the SDK's own SIGINT/SIGTERM handling has drained in-flight tasks.
   await worker.run();
+  await close();
   await connection.close();
   await dataSource.destroy();
   log.info('worker stopped');

@@ -121,6 +121,8 @@ describe('runs API against the dev server and a real worker', () => {
       temporalAddress: temporal.address,
       namespace: 'default',
       dataSource: api.db.dataSource,
+      secretKey: api.secretKey,
+      publicBaseUrl: api.url,
     }));
     workerRun = worker.run();
     historyReader.current = async (runId) => {

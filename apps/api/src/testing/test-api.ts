@@ -3,7 +3,7 @@ import { Connection } from '@temporalio/client';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '@plinth/config';
-import { createApiTokenRepository, findFreePort, parseSecretKey } from '@plinth/db';
+import { createApiTokenRepository, findFreePort, parseSecretKey, type SecretKey } from '@plinth/db';
 import { createTestDatabase, type TestDatabase } from '@plinth/testing';
 import { createApiApp } from '../api-app';
 
@@ -12,6 +12,8 @@ export interface TestApi {
   url: string;
   db: TestDatabase;
   tokens: Record<'read' | 'write' | 'admin', string>;
+  /** The key the API encrypts secrets with (a worker in the same test needs it too). */
+  secretKey: SecretKey;
   /** Every log line the API wrote. */
   logLines: string[];
   /** fetch with an optional bearer token; objects are sent as JSON, strings as-is with `contentType`. */
@@ -42,12 +44,13 @@ export async function startTestApi(options: { temporalAddress?: string } = {}): 
   });
   // A known port before the app is built: the boot provisioner writes the API's URL into configs.
   const port = await findFreePort();
+  const secretKey = parseSecretKey(Buffer.alloc(32, 3).toString('base64'), 'test');
   const app: INestApplication = await createApiApp({
     config: loadConfig({ PLINTH_API_PORT: String(port), TEMPORAL_ADDRESS: temporalAddress }),
     dataSource: db.dataSource,
     temporal,
     logger: pino({ level: 'trace' }, sink),
-    secretKey: parseSecretKey(Buffer.alloc(32, 3).toString('base64'), 'test'),
+    secretKey,
   });
   await app.listen(port, '127.0.0.1');
   const url = await app.getUrl();
@@ -55,6 +58,7 @@ export async function startTestApi(options: { temporalAddress?: string } = {}): 
     url,
     db,
     tokens,
+    secretKey,
     logLines,
     call(method, path, { token, body, contentType } = {}) {
       const raw = typeof body === 'string';
