@@ -1,36 +1,14 @@
-import 'reflect-metadata';
-import { type INestApplication, Module, ValidationPipe } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { INestApplication } from '@nestjs/common';
+import { Connection } from '@temporalio/client';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import {
-  createApiTokenRepository,
-  createAuditLog,
-  createClusterRepository,
-  createMachineRepository,
-  createSecretStore,
-  findFreePort,
-  type SecretKey,
-} from '@plinth/db';
+import { loadConfig } from '@plinth/config';
+import { createApiTokenRepository, findFreePort, type SecretKey } from '@plinth/db';
 import type { DataSource } from 'typeorm';
-import { AuditInterceptor } from '../../auth/audit.interceptor';
-import { AuthGuard } from '../../auth/auth.guard';
-import { ApiExceptionFilter } from '../../common/api-exception.filter';
-import {
-  API_TOKENS,
-  AUDIT_LOG,
-  CLUSTERS,
-  DATA_SOURCE,
-  LOGGER,
-  MACHINES,
-  SECRET_STORE,
-} from '../../infrastructure/tokens';
+import { createApiApp } from '../../api-app';
 import type { BootModuleOptions } from '../boot-options';
-import { BootModule } from '../boot.module';
 
-/** The boot module in an API built like `createApiApp` builds it (auth guard, audit, errors, request log). */
+/** The whole API (as `createApiApp` builds it) with boot options chosen by the test. */
 export interface BootTestApi {
   app: INestApplication;
   url: string;
@@ -41,8 +19,9 @@ export interface BootTestApi {
 }
 
 /**
- * Serves `BootModule.register(options)` over `db` on 127.0.0.1 (`port`: a free one by default).
- * The caller owns the database. `publicBaseUrl` defaults to `http://127.0.0.1:<port>`.
+ * Serves the API over `db` on 127.0.0.1 (`port`: a free one by default) with the given boot
+ * options. The caller owns the database. `publicBaseUrl` defaults to `http://127.0.0.1:<port>`.
+ * Temporal is not needed by the boot endpoints: the API points at an address nobody serves.
  */
 export async function startBootTestApi(
   db: { dataSource: DataSource },
@@ -68,55 +47,30 @@ export async function startBootTestApi(
   const adminToken =
     (await tokens.createBootstrapTokenIfNone()) ??
     (await tokens.create('boot-test-admin', ['admin', 'read', 'write'])).token;
-  // The public base URL goes into rendered configs, so the port is chosen before the module is built.
+  // The public base URL goes into rendered configs, so the port is chosen before the app is built.
   const port = options.port ?? (await findFreePort());
-  const { port: _port, logSink: _logSink, ...moduleOptions } = options;
-  const boot: BootModuleOptions = {
-    ...moduleOptions,
-    publicBaseUrl: options.publicBaseUrl ?? `http://127.0.0.1:${port}`,
-  };
-
-  const providers = [
-    { provide: DATA_SOURCE, useValue: db.dataSource },
-    { provide: LOGGER, useValue: logger },
-    { provide: API_TOKENS, useValue: tokens },
-    { provide: AUDIT_LOG, useValue: createAuditLog(db.dataSource) },
-    { provide: MACHINES, useValue: createMachineRepository(db.dataSource) },
-    { provide: CLUSTERS, useValue: createClusterRepository(db.dataSource) },
-    { provide: SECRET_STORE, useValue: createSecretStore(db.dataSource, options.secretKey) },
-  ];
-  @Module({ providers, exports: providers.map((provider) => provider.provide) })
-  class TestInfrastructure {}
-  const infrastructure = { module: TestInfrastructure, global: true };
-
-  @Module({
-    imports: [infrastructure, BootModule.register(boot)],
-    providers: [
-      { provide: APP_GUARD, useClass: AuthGuard },
-      { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
-    ],
-  })
-  class BootTestModule {}
-
-  const app = await NestFactory.create<NestExpressApplication>(BootTestModule, { logger: false });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  app.useGlobalFilters(new ApiExceptionFilter(logger));
-  // The same request log as createApiApp: method, path, status.
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    res.on('finish', () =>
-      logger.info({ method: req.method, path: req.path, status: res.statusCode }, 'request'),
-    );
-    next();
+  const { port: _port, logSink: _logSink, secretKey, publicBaseUrl, ...boot } = options;
+  const temporal = Connection.lazy({ address: '127.0.0.1:1' });
+  const app = await createApiApp({
+    config: loadConfig({
+      PLINTH_API_PORT: String(port),
+      ...(publicBaseUrl ? { PLINTH_PUBLIC_URL: publicBaseUrl } : {}),
+    }),
+    dataSource: db.dataSource,
+    temporal,
+    logger,
+    secretKey,
+    boot,
   });
   await app.listen(port, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}`;
   return {
     app,
-    url,
+    url: `http://127.0.0.1:${port}`,
     adminToken,
     logLines,
     async close() {
       await app.close();
+      await temporal.close();
     },
   };
 }
