@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DataSource } from 'typeorm';
-import { validateClusterSpec, type Machine } from '@plinth/domain';
+import { seedClusterAndMachines } from '../testing/seed-cluster';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database';
-import { createClusterRepository } from './clusters';
-import { createMachineRepository } from './machines';
 import { createSshHostKeyRepository } from './ssh-host-keys';
 
 let db: TestDatabase;
@@ -55,27 +52,3 @@ describe('ssh host keys', () => {
     expect(await repo.get(machineId)).toBeUndefined();
   });
 });
-
-async function seedClusterAndMachines(
-  dataSource: DataSource,
-  options: { cluster: string; machines: number },
-): Promise<{ clusterId: string; machineIds: string[] }> {
-  const machines: Machine[] = Array.from({ length: options.machines }, (_, index) => ({
-    name: `${options.cluster}-m${index + 1}`,
-    bmc: { address: `redfish+http://127.0.0.1:${9000 + index}`, credentialsRef: 'secret/bmc' },
-    bootMac: `52:54:00:${options.cluster.length.toString(16).padStart(2, '0')}:${(index >> 8).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`,
-    labels: {},
-  }));
-  const machineRepo = createMachineRepository(dataSource);
-  await machineRepo.importMachines(machines);
-  const spec = validateClusterSpec({
-    name: options.cluster,
-    machines: [{ names: machines.map((machine) => machine.name), role: 'control-plane' }],
-    os: { family: 'ubuntu', version: '24.04' },
-  });
-  if (!spec.ok) throw new Error(`test cluster spec is invalid: ${JSON.stringify(spec.problems)}`);
-  const { cluster } = await createClusterRepository(dataSource).apply(spec.value, 'test');
-  const stored = await machineRepo.list();
-  const ids = new Map(stored.map((machine) => [machine.name, machine.id]));
-  return { clusterId: cluster.id, machineIds: machines.map((machine) => ids.get(machine.name) ?? '') };
-}
